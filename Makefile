@@ -1,0 +1,36 @@
+# The two commands of the README: `make run` starts the app, `make test` runs every test.
+# Both set up what they need on a fresh machine (a virtualenv from the pinned constraints).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint bench catalogs clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) main.py run
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+test: lint
+	$(VENV)/bin/pytest
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+# Re-extract messages after changing texts; then translate the .po files and compile.
+catalogs: $(STAMP)
+	$(VENV)/bin/pybabel extract --no-location --sort-output -F babel.cfg -o assets/locales/keukentafel.pot .
+	$(VENV)/bin/pybabel update --no-fuzzy-matching -D keukentafel -i assets/locales/keukentafel.pot -d assets/locales
+	$(VENV)/bin/pybabel compile -D keukentafel -d assets/locales
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis test-output

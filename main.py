@@ -1,0 +1,226 @@
+"""Keukentafel: entry point and command line.
+
+    python main.py                      start the app (see `run --help`)
+    python main.py init                 set up the encrypted case file on this device
+    python main.py seed --cases N       add N synthetic demo cases (Faker nl_NL; never real people)
+    python main.py overdue [--json]     overdue and due-soon MDOs and agreements, most overdue first
+
+The passphrase comes from ``KEUKENTAFEL_PASSPHRASE`` when set (for scripts and tests: anyone who can
+read your environment can then read the case file), otherwise it is asked for in the terminal.
+Errors print as one line in the user's language and exit non-zero; unexpected errors print only their
+type, because a message or traceback may contain personal data (``KEUKENTAFEL_DEBUG=1`` shows it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from models import queries
+from models.calendar import today_in_amsterdam
+from models.datafolder import store_path
+from models.demo_data import demo_case_files
+from models.errors import KeukentafelError, StoreNotFoundError
+from models.i18n import LANGUAGES, _, set_language
+from models.store import CaseStore
+
+EXIT_ERROR = 1
+EXIT_UNEXPECTED = 2
+
+
+class CliError(KeukentafelError):
+    """A problem with how a command was called."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("use a date like 2026-11-24")) from None
+
+
+def _passphrase(prompt: str) -> str:
+    from_env = os.environ.get("KEUKENTAFEL_PASSPHRASE")
+    if from_env:
+        return from_env
+    if not sys.stdin.isatty():
+        raise CliError(_("Set KEUKENTAFEL_PASSPHRASE or run this in a terminal to type it."))
+    return getpass.getpass(prompt)
+
+
+def _open_unlocked(path: Path) -> CaseStore:
+    store = CaseStore.open(path)
+    store.unlock(_passphrase(_("Passphrase: ")), now=_now())
+    return store
+
+
+def _create(path: Path) -> CaseStore:
+    passphrase = _passphrase(_("New passphrase: "))
+    if not os.environ.get("KEUKENTAFEL_PASSPHRASE") and passphrase != getpass.getpass(
+        _("Type it again: ")
+    ):
+        raise CliError(_("The two passphrases are not the same. Nothing was created."))
+    store = CaseStore.create(path, passphrase, now=_now())
+    if store.passphrase_only:
+        print(
+            _(
+                "Warning: this device has no key store, so only your passphrase protects the "
+                "case file. Keep it long and secret."
+            ),
+            file=sys.stderr,
+        )
+    return store
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    store = _create(args.store)
+    store.close()
+    print(_("Case file set up at {path}").format(path=args.store))
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    if args.cases < 1:
+        raise CliError(_("--cases must be at least 1."))
+    try:
+        store = _open_unlocked(args.store)
+    except StoreNotFoundError:
+        store = _create(args.store)
+    today = args.today or today_in_amsterdam(_now())
+    try:
+        added = store.add_case_files(
+            demo_case_files(args.cases, today=today, seed=args.seed), today=today, now=_now()
+        )
+    finally:
+        store.close()
+    print(_("Added {count} demo cases.").format(count=added))
+    return 0
+
+
+def cmd_overdue(args: argparse.Namespace) -> int:
+    store = _open_unlocked(args.store)
+    today = args.today or today_in_amsterdam(_now())
+    try:
+        items = queries.overdue(store, today=today, include_due_soon=not args.overdue_only)
+    finally:
+        store.close()
+    if args.json:
+        rows = [
+            {
+                "kind": i.kind.value,
+                "case_id": i.case_id,
+                "record_id": i.record_id,
+                "resident_name": i.resident_name,
+                "due": i.deadline.due.isoformat(),
+                "days_left": i.deadline.days_left,
+                "state": i.deadline.state.value,
+                "damaged": i.damaged,
+            }
+            for i in items
+        ]
+        json.dump({"today": today.isoformat(), "items": rows}, sys.stdout, ensure_ascii=False,
+                  indent=2)  # fmt: skip
+        print()
+        return 0
+    if not items:
+        print(_("Nothing overdue or due soon."))
+        return 0
+    kinds = {queries.OverdueKind.MEETING: _("MDO"), queries.OverdueKind.AGREEMENT: _("agreement")}
+    for item in items:
+        days = item.deadline.days_left
+        when = (
+            _("{n} days late").format(n=-days)
+            if days < 0
+            else _("due today")
+            if days == 0
+            else _("{n} days left").format(n=days)
+        )
+        name = item.resident_name or _("(damaged record)")
+        print(f"{when:>16}  {kinds[item.kind]:<10} {name:<32} {item.case_id[:8]}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    raise CliError(
+        _("The tablet app is not built yet; use the commands below. See `python main.py --help`.")
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="keukentafel",
+        description=_("Keukentafel: kitchen-table MDOs, offline and encrypted."),
+    )
+    parser.add_argument("--lang", choices=LANGUAGES, help=_("language (default: nl)"))
+    parser.add_argument(
+        "--store", type=Path, default=None, help=_("case file (default: in the data folder)")
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help=_("start the app"))
+    run.set_defaults(handler=cmd_run)
+
+    init = sub.add_parser("init", help=_("set up the encrypted case file on this device"))
+    init.set_defaults(handler=cmd_init)
+
+    seed = sub.add_parser("seed", help=_("add synthetic demo cases"))
+    seed.add_argument("--cases", type=int, default=50, help=_("how many (default 50)"))
+    seed.add_argument("--seed", type=int, default=2026, help=_("random seed (default 2026)"))
+    seed.add_argument("--today", type=_parse_day, help=_("pretend today is this date"))
+    seed.set_defaults(handler=cmd_seed)
+
+    overdue = sub.add_parser("overdue", help=_("overdue and due-soon MDOs and agreements"))
+    overdue.add_argument("--today", type=_parse_day, help=_("pretend today is this date"))
+    overdue.add_argument("--json", action="store_true", help=_("print JSON"))
+    overdue.add_argument("--overdue-only", action="store_true", help=_("leave out due soon"))
+    overdue.set_defaults(handler=cmd_overdue)
+    return parser
+
+
+def cli(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    language = os.environ.get("KEUKENTAFEL_LANG", "nl")
+    if "--lang" in argv[:-1]:
+        language = argv[argv.index("--lang") + 1]
+    if language in LANGUAGES:
+        set_language(language)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.store = args.store or store_path()
+    handler: Callable[[argparse.Namespace], int] = getattr(args, "handler", cmd_run)
+    try:
+        return handler(args)
+    except KeukentafelError as error:
+        print(f"keukentafel: {error.message}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # output piped into `head`: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as error:
+        if os.environ.get("KEUKENTAFEL_DEBUG") == "1":
+            raise
+        print(
+            "keukentafel: "
+            + _("unexpected error ({kind}). Details are hidden because they may contain personal "
+                "data; KEUKENTAFEL_DEBUG=1 shows them.").format(kind=type(error).__name__),
+            file=sys.stderr,
+        )  # fmt: skip
+        return EXIT_UNEXPECTED
+
+
+if __name__ == "__main__":
+    sys.exit(cli())

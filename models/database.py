@@ -1,0 +1,66 @@
+"""The SQLite file: engine with the durability pragmas, and schema migrations.
+
+- WAL journal with ``synchronous=FULL``: with NORMAL a commit may roll back after power loss, and a
+  professional must never lose a meeting because the tablet's battery died.
+- ``foreign_keys=ON``: SQLite leaves them off unless asked, per connection.
+- Migrations are Alembic revisions in ``models/migrations/versions``; ``upgrade`` brings any older
+  store (a tablet with months of data on it) to the current schema inside one transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.pool import QueuePool
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def _set_pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def make_engine(path: Path) -> Engine:
+    # hide_parameters: SQL errors must not carry row values (personal data) into logs.
+    engine = create_engine(
+        f"sqlite:///{path}", poolclass=QueuePool, pool_size=2, max_overflow=2, hide_parameters=True
+    )
+    event.listen(engine, "connect", _set_pragmas)
+    return engine
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None, "no migrations found"
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the schema to the newest revision (a no-op when it is there already)."""
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")

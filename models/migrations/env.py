@@ -1,0 +1,23 @@
+"""Alembic environment for the device store.
+
+Run only through ``models.database.upgrade`` which hands over an open connection in
+``config.attributes["connection"]``. Logging is deliberately not configured from a file here: the app
+decides what is logged (never personal data), and migrations only move sealed bytes anyway.
+"""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlmodel import SQLModel
+
+import models.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+
+connection = context.config.attributes["connection"]
+context.configure(
+    connection=connection,
+    target_metadata=SQLModel.metadata,
+    render_as_batch=True,  # SQLite can only ALTER a table by copying it; batch mode does that
+    compare_type=True,
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,312 @@
+"""Reads of the local store: one case file, the "my cases" list, the overdue report.
+
+Filtering and counting run in SQL over the plaintext columns (dates, statuses, ids); only the fields a
+screen shows are opened afterwards. A value that fails to open does not break a list: that row comes
+back with ``damaged=True`` and no name, and the rest of the list is intact. Searching by name happens
+after opening (a sealed column cannot be searched in SQL), on the professional's own caseload.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+from sqlalchemy import and_, func, select
+
+from models import records
+from models.deadlines import (
+    DUE_SOON_DAYS,
+    MEETING_WINDOW_DAYS,
+    Deadline,
+    DeadlineState,
+    agreement_deadline,
+    case_stage,
+    deadline_urgency_key,
+    meeting_deadline,
+    most_urgent,
+)
+from models.domain import AgreementStatus, CaseFile, CaseStage
+from models.errors import DamagedRecordError, RecordNotFoundError
+from models.store import (
+    AGREEMENTS,
+    CASES,
+    MEASUREMENTS,
+    MEETINGS,
+    PARTICIPANTS,
+    RESIDENTS,
+    CaseStore,
+)
+
+log = logging.getLogger(__name__)
+
+
+def case_file(store: CaseStore, case_id: str) -> CaseFile:
+    """Everything in one case, opened. Raises ``DamagedRecordError`` naming a damaged record."""
+    with store.reading() as (conn, sealer):
+        case_row = conn.execute(select(CASES).where(CASES.c.id == case_id)).mappings().first()
+        if case_row is None:
+            raise RecordNotFoundError("cases", case_id)
+        resident_row = (
+            conn.execute(select(RESIDENTS).where(RESIDENTS.c.id == case_row["resident_id"]))
+            .mappings()
+            .one()
+        )
+
+        def rows(table: object) -> list[dict[str, object]]:
+            t = table  # a Table; typed loosely to keep this helper small
+            return [
+                dict(r)
+                for r in conn.execute(select(t).where(t.c.case_id == case_id).order_by(t.c.id))  # type: ignore[attr-defined]
+                .mappings()
+                .all()
+            ]
+
+        participants = rows(PARTICIPANTS)
+        meetings = rows(MEETINGS)
+        agreements = rows(AGREEMENTS)
+        measurements = rows(MEASUREMENTS)
+    resident = records.resident_from_row(sealer, resident_row)
+    return CaseFile(
+        case=records.case_from_row(sealer, case_row, resident),
+        participants=[records.participant_from_row(sealer, r) for r in participants],
+        meetings=sorted(
+            (records.meeting_from_row(sealer, r) for r in meetings),
+            key=lambda m: (m.held_on or date.max, m.id),
+        ),
+        agreements=sorted(
+            (records.agreement_from_row(sealer, r) for r in agreements),
+            key=lambda a: (a.due_date, a.id),
+        ),
+        measurements=sorted(
+            (records.measurement_from_row(sealer, r) for r in measurements),
+            key=lambda m: (m.taken_on, m.id),
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CaseSummary:
+    """One row of "my cases"."""
+
+    case_id: str
+    resident_name: str | None  # None when the record is damaged
+    contact_date: date
+    stage: CaseStage
+    meeting: Deadline
+    open_agreements: int
+    overdue_agreements: int
+    next_agreement: Deadline | None  # the most urgent open agreement
+    damaged: bool = False
+
+    @property
+    def most_urgent(self) -> Deadline:
+        candidates = [self.meeting] + ([self.next_agreement] if self.next_agreement else [])
+        urgent = most_urgent(candidates)
+        assert urgent is not None
+        return urgent
+
+
+def case_summaries(store: CaseStore, *, today: date, search: str = "") -> list[CaseSummary]:
+    """All cases on the device, most urgent first. ``search`` matches resident names (any case)."""
+    a = AGREEMENTS.alias("a")
+    m = MEETINGS.alias("m")
+    open_ = a.c.status == AgreementStatus.OPEN.value
+    agreement_counts = (
+        select(
+            a.c.case_id,
+            func.count().label("any_n"),
+            func.sum(open_.cast(int)).label("open_n"),
+            func.sum(and_(open_, a.c.due_date < today).cast(int)).label("overdue_n"),
+            func.min(func.iif(open_, a.c.due_date, None)).label("next_due"),
+        )
+        .group_by(a.c.case_id)
+        .subquery()
+    )
+    meeting_facts = (
+        select(
+            m.c.case_id,
+            func.min(m.c.held_on).label("held_on"),
+            func.count(m.c.planned_for).label("planned_n"),
+        )
+        .group_by(m.c.case_id)
+        .subquery()
+    )
+    query = (
+        select(
+            CASES.c.id,
+            CASES.c.contact_date,
+            CASES.c.no_meeting_decided_on,
+            CASES.c.closed_on,
+            RESIDENTS.c.id.label("resident_id"),
+            RESIDENTS.c.name,
+            meeting_facts.c.held_on,
+            meeting_facts.c.planned_n,
+            agreement_counts.c.any_n,
+            agreement_counts.c.open_n,
+            agreement_counts.c.overdue_n,
+            agreement_counts.c.next_due,
+        )
+        .join(RESIDENTS, RESIDENTS.c.id == CASES.c.resident_id)
+        .outerjoin(meeting_facts, meeting_facts.c.case_id == CASES.c.id)
+        .outerjoin(agreement_counts, agreement_counts.c.case_id == CASES.c.id)
+    )
+    needle = search.casefold().strip()
+    summaries: list[CaseSummary] = []
+    with store.reading() as (conn, sealer):
+        result = conn.execute(query).all()
+    for row in result:
+        damaged = False
+        name: str | None
+        try:
+            name = records.open_resident_name(sealer, row.resident_id, row.name)
+        except DamagedRecordError as error:
+            log.warning("damaged record %s in %s.%s", error.record_id, error.table, error.column)
+            name, damaged = None, True
+        if needle and (name is None or needle not in name.casefold()):
+            continue
+        open_n = int(row.open_n or 0)
+        next_due = _as_date(row.next_due)
+        summaries.append(
+            CaseSummary(
+                case_id=row.id,
+                resident_name=name,
+                contact_date=row.contact_date,
+                stage=case_stage(
+                    closed_on=row.closed_on,
+                    no_meeting_decided_on=row.no_meeting_decided_on,
+                    meetings_planned=bool(row.planned_n),
+                    meeting_held=row.held_on is not None,
+                    open_agreements=open_n,
+                    any_agreements=bool(row.any_n),
+                ),
+                meeting=meeting_deadline(
+                    row.contact_date,
+                    held_on=_as_date(row.held_on),
+                    no_meeting_decided_on=row.no_meeting_decided_on,
+                    closed_on=row.closed_on,
+                    today=today,
+                ),
+                open_agreements=open_n,
+                overdue_agreements=int(row.overdue_n or 0),
+                next_agreement=agreement_deadline(
+                    due_date=next_due, status=AgreementStatus.OPEN, done_on=None, today=today
+                )
+                if next_due is not None
+                else None,
+                damaged=damaged,
+            )
+        )
+    summaries.sort(key=lambda s: (deadline_urgency_key(s.most_urgent), s.case_id))
+    return summaries
+
+
+def _as_date(value: date | str | None) -> date | None:
+    # MIN() over a DATE column comes back from SQLite as text: the type is lost in the aggregate.
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
+
+
+class OverdueKind(StrEnum):
+    MEETING = "meeting"
+    AGREEMENT = "agreement"
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueItem:
+    """A meeting or agreement that is overdue or due soon."""
+
+    kind: OverdueKind
+    case_id: str
+    record_id: str  # the case id for a meeting, the agreement id for an agreement
+    resident_name: str | None  # None when the record is damaged
+    deadline: Deadline
+    damaged: bool = False
+
+
+def overdue(store: CaseStore, *, today: date, include_due_soon: bool = True) -> list[OverdueItem]:
+    """Overdue (and, unless told not to, due-soon) MDOs and agreements, most overdue first.
+
+    An MDO counts when the case is open, has no "no MDO needed" decision and no meeting held.
+    """
+    horizon = today + timedelta(days=DUE_SOON_DAYS if include_due_soon else -1)
+    held = select(MEETINGS.c.case_id).where(MEETINGS.c.held_on.is_not(None))
+    meetings_q = select(
+        CASES.c.id, CASES.c.contact_date, RESIDENTS.c.id.label("resident_id"), RESIDENTS.c.name
+    ).join(RESIDENTS, RESIDENTS.c.id == CASES.c.resident_id).where(
+        CASES.c.closed_on.is_(None),
+        CASES.c.no_meeting_decided_on.is_(None),
+        CASES.c.contact_date <= horizon - timedelta(days=MEETING_WINDOW_DAYS),
+        CASES.c.id.not_in(held),
+    )
+    agreements_q = (
+        select(
+            AGREEMENTS.c.id,
+            AGREEMENTS.c.case_id,
+            AGREEMENTS.c.due_date,
+            RESIDENTS.c.id.label("resident_id"),
+            RESIDENTS.c.name,
+        )
+        .join(CASES, CASES.c.id == AGREEMENTS.c.case_id)
+        .join(RESIDENTS, RESIDENTS.c.id == CASES.c.resident_id)
+        .where(
+            AGREEMENTS.c.status == AgreementStatus.OPEN.value,
+            AGREEMENTS.c.due_date <= horizon,
+        )
+    )
+    with store.reading() as (conn, sealer):
+        meeting_rows = conn.execute(meetings_q).all()
+        agreement_rows = conn.execute(agreements_q).all()
+    names: dict[str, str | None] = {}
+
+    def name_of(resident_id: str, blob: bytes) -> str | None:
+        if resident_id not in names:
+            try:
+                names[resident_id] = records.open_resident_name(sealer, resident_id, blob)
+            except DamagedRecordError as error:
+                log.warning("damaged record %s in %s.%s", error.record_id, error.table, error.column)
+                names[resident_id] = None
+        return names[resident_id]
+
+    items = [
+        _item(
+            OverdueKind.MEETING,
+            r.id,
+            r.id,
+            name_of(r.resident_id, r.name),
+            meeting_deadline(r.contact_date, held_on=None, no_meeting_decided_on=None, today=today),
+        )
+        for r in meeting_rows
+    ] + [
+        _item(
+            OverdueKind.AGREEMENT,
+            r.case_id,
+            r.id,
+            name_of(r.resident_id, r.name),
+            agreement_deadline(
+                due_date=r.due_date, status=AgreementStatus.OPEN, done_on=None, today=today
+            ),
+        )
+        for r in agreement_rows
+    ]
+    items.sort(key=lambda i: (deadline_urgency_key(i.deadline), i.kind, i.record_id))
+    return items
+
+
+def _item(
+    kind: OverdueKind, case_id: str, record_id: str, name: str | None, deadline: Deadline
+) -> OverdueItem:
+    return OverdueItem(kind, case_id, record_id, name, deadline, damaged=name is None)
+
+
+__all__ = [
+    "CaseSummary",
+    "DeadlineState",
+    "OverdueItem",
+    "OverdueKind",
+    "case_file",
+    "case_summaries",
+    "overdue",
+]

@@ -1,0 +1,455 @@
+"""The encrypted local store: one SQLite file per device, its lifecycle and its writes.
+
+Lifecycle (the threat is a lost or stolen tablet, see DESIGN.md "Encryption at rest"):
+
+    create(path, passphrase)  -> new random data key, wrapped with passphrase (+ device secret)
+    open(path)                -> locked store; schema migrated; nothing readable yet
+    unlock(passphrase, now)   -> data key unwrapped into memory; failed attempts back off, persisted
+    lock()                    -> data key dropped from memory
+    change_passphrase(...)    -> the data key is re-wrapped; no record is re-encrypted
+
+The key-encryption key combines the passphrase (Argon2id, or scrypt where OpenSSL lacks it) with a
+device secret from the OS key store (``keyring``). Where no key store exists the store is created
+passphrase-only and ``passphrase_only`` is True so the UI can show a warning. A store that needs the
+device secret and cannot get it stays locked (``KeyStoreUnavailableError``); a fresh key is never
+made over existing data.
+
+Every write validates first and then commits in one transaction: nothing is half-saved.
+Reads and the list queries live in ``models.queries``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from models import database, records
+from models.crypto import backoff, device_secret, kdf, keywrap
+from models.calendar import today_in_amsterdam
+from models.crypto.sealing import DataKey, Sealer
+from models.domain import (
+    Agreement,
+    Case,
+    CaseFile,
+    Measurement,
+    Meeting,
+    Organisation,
+    Participant,
+)
+from models.errors import (
+    LockedError,
+    RecordNotFoundError,
+    StoreExistsError,
+    StoreNotFoundError,
+    WrongPassphraseError,
+)
+from models.organisations import DEFAULT_ORGANISATIONS
+from models.tables import (
+    AgreementRow,
+    CaseRow,
+    KeyEnvelope,
+    MeasurementRow,
+    MeetingRow,
+    OrganisationRow,
+    ParticipantRow,
+    ResidentRow,
+    StoreMeta,
+    UnlockState,
+)
+from models.validation import (
+    validate_agreement,
+    validate_case,
+    validate_measurement,
+    validate_meeting,
+    validate_participant,
+)
+
+log = logging.getLogger(__name__)
+
+STORE_FILENAME = "keukentafel.db"
+
+
+def _table(model: Any) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+RESIDENTS = _table(ResidentRow)
+CASES = _table(CaseRow)
+PARTICIPANTS = _table(ParticipantRow)
+MEETINGS = _table(MeetingRow)
+AGREEMENTS = _table(AgreementRow)
+MEASUREMENTS = _table(MeasurementRow)
+ORGANISATIONS = _table(OrganisationRow)
+ENVELOPES = _table(KeyEnvelope)
+UNLOCK_STATE = _table(UnlockState)
+META = _table(StoreMeta)
+
+
+@dataclass(frozen=True, slots=True)
+class UnlockStatus:
+    failures: int
+    retry_at: datetime | None  # None: an attempt is allowed now
+
+
+class CaseStore:
+    """One device's encrypted case file. Construct with ``create`` or ``open``."""
+
+    def __init__(self, path: Path, engine: Engine, store_id: str) -> None:
+        self.path = path
+        self.engine = engine
+        self.store_id = store_id
+        self._sealer: Sealer | None = None
+
+    def __repr__(self) -> str:
+        state = "locked" if self.is_locked else "unlocked"
+        return f"<CaseStore {self.store_id} {state}>"
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls, path: Path, passphrase: str, *, now: datetime, kdf_params: kdf.KdfParams | None = None
+    ) -> CaseStore:
+        """Make a new store at ``path``, unlocked. Refuses to touch an existing one.
+
+        The file is built under a temporary name and renamed into place only when complete, so an
+        interrupted set-up never leaves a store without its key.
+        """
+        if path.exists():
+            raise StoreExistsError()
+        has_key_store = device_secret.key_store_available()
+        keywrap.check_passphrase(passphrase, has_device_secret=has_key_store)
+        store_id = str(uuid.uuid4())
+        secret = device_secret.create_device_secret(store_id) if has_key_store else None
+        params = kdf_params or kdf.default_params()
+        data_key = DataKey.generate()
+        kek = keywrap.combine(kdf.derive(passphrase, params), secret)
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".creating")
+        for leftover in _sqlite_files(partial):
+            leftover.unlink(missing_ok=True)
+        engine = database.make_engine(partial)
+        try:
+            database.upgrade(engine)
+            with engine.begin() as conn:
+                conn.execute(
+                    insert(META),
+                    [
+                        {"key": "store_id", "value": store_id},
+                        {"key": "created_at", "value": now.isoformat()},
+                    ],
+                )
+                conn.execute(
+                    insert(ENVELOPES),
+                    {
+                        "key_id": data_key.key_id.hex(),
+                        "wrapped_key": keywrap.wrap(kek, data_key, store_id=store_id),
+                        "kdf_params": params.to_json(),
+                        "device_secret_required": secret is not None,
+                        "is_current": True,
+                        "created_at": now,
+                    },
+                )
+                conn.execute(insert(UNLOCK_STATE), {"id": 1, "failures": 0})
+                conn.execute(
+                    insert(ORGANISATIONS),
+                    [
+                        {"id": o.id, "name": o.name, "active": o.active, "position": i}
+                        for i, o in enumerate(DEFAULT_ORGANISATIONS)
+                    ],
+                )
+        finally:
+            engine.dispose()
+        os.replace(partial, path)
+        for leftover in _sqlite_files(partial):
+            leftover.unlink(missing_ok=True)
+        store = cls(path, database.make_engine(path), store_id)
+        store._sealer = Sealer(data_key)
+        return store
+
+    @classmethod
+    def open(cls, path: Path) -> CaseStore:
+        """Open an existing store, locked. Brings its schema up to date first."""
+        if not path.exists():
+            raise StoreNotFoundError()
+        engine = database.make_engine(path)
+        database.upgrade(engine)
+        with engine.connect() as conn:
+            store_id = conn.execute(select(META.c.value).where(META.c.key == "store_id")).scalar()
+        if store_id is None:
+            engine.dispose()
+            raise StoreNotFoundError()
+        return cls(path, engine, store_id)
+
+    def close(self) -> None:
+        self.lock()
+        self.engine.dispose()
+
+    @property
+    def is_locked(self) -> bool:
+        return self._sealer is None
+
+    @property
+    def passphrase_only(self) -> bool:
+        """True when the key is protected by the passphrase alone (no OS key store): warn the user."""
+        with self.engine.connect() as conn:
+            required = conn.execute(
+                select(ENVELOPES.c.device_secret_required).where(ENVELOPES.c.is_current)
+            ).scalar_one()
+        return not required
+
+    def unlock_status(self, *, now: datetime) -> UnlockStatus:
+        failures, last = self._read_failures()
+        retry_at = backoff.unlock_allowed_at(failures, last)
+        return UnlockStatus(failures, retry_at if retry_at and retry_at > now else None)
+
+    def unlock(self, passphrase: str, *, now: datetime) -> None:
+        failures, last = self._read_failures()
+        backoff.check_unlock_allowed(failures, last, now)
+        try:
+            keys = self._unwrap_all(passphrase)
+        except WrongPassphraseError:
+            failures += 1
+            self._write_failures(failures, now)
+            log.info("unlock refused (failure %d)", failures)
+            raise WrongPassphraseError(failures) from None
+        if failures:
+            self._write_failures(0, None)
+        current = next(k for k, is_current in keys if is_current)
+        self._sealer = Sealer({k.key_id: k for k, _ in keys}, current=current.key_id)
+
+    def lock(self) -> None:
+        if self._sealer is not None:
+            self._sealer.wipe()
+        self._sealer = None
+
+    def change_passphrase(self, old: str, new: str, *, now: datetime) -> None:
+        """Re-wrap every data key under ``new``. Counts as an unlock attempt with ``old``."""
+        failures, last = self._read_failures()
+        backoff.check_unlock_allowed(failures, last, now)
+        with self.engine.connect() as conn:
+            requires_secret = bool(
+                conn.execute(
+                    select(ENVELOPES.c.device_secret_required).where(ENVELOPES.c.is_current)
+                ).scalar_one()
+            )
+        keywrap.check_passphrase(new, has_device_secret=requires_secret)
+        try:
+            keys = self._unwrap_all(old)
+        except WrongPassphraseError:
+            self._write_failures(failures + 1, now)
+            raise WrongPassphraseError(failures + 1) from None
+        secret = device_secret.load_device_secret(self.store_id) if requires_secret else None
+        params = kdf.default_params()
+        kek = keywrap.combine(kdf.derive(new, params), secret)
+        with self.engine.begin() as conn:
+            for key, _ in keys:
+                conn.execute(
+                    update(ENVELOPES)
+                    .where(ENVELOPES.c.key_id == key.key_id.hex())
+                    .values(
+                        wrapped_key=keywrap.wrap(kek, key, store_id=self.store_id),
+                        kdf_params=params.to_json(),
+                    )
+                )
+            conn.execute(update(UNLOCK_STATE).values(failures=0, last_failure_at=None))
+
+    def _unwrap_all(self, passphrase: str) -> list[tuple[DataKey, bool]]:
+        with self.engine.connect() as conn:
+            envelopes = conn.execute(select(ENVELOPES)).mappings().all()
+        secret: bytes | None = None
+        if any(e["device_secret_required"] for e in envelopes):
+            secret = device_secret.load_device_secret(self.store_id)
+        keys: list[tuple[DataKey, bool]] = []
+        keks: dict[tuple[str, bool], bytes] = {}
+        for envelope in envelopes:
+            cache_key = (envelope["kdf_params"], envelope["device_secret_required"])
+            if cache_key not in keks:
+                params = kdf.KdfParams.from_json(envelope["kdf_params"])
+                used_secret = secret if envelope["device_secret_required"] else None
+                keks[cache_key] = keywrap.combine(kdf.derive(passphrase, params), used_secret)
+            key = keywrap.unwrap(keks[cache_key], envelope["wrapped_key"], store_id=self.store_id)
+            keys.append((key, bool(envelope["is_current"])))
+        return keys
+
+    def _read_failures(self) -> tuple[int, datetime | None]:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(UNLOCK_STATE)).mappings().one()
+        return int(row["failures"]), row["last_failure_at"]
+
+    def _write_failures(self, failures: int, at: datetime | None) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(UNLOCK_STATE).values(failures=failures, last_failure_at=at))
+
+    # -- access for queries --------------------------------------------------------------------
+
+    @property
+    def sealer(self) -> Sealer:
+        if self._sealer is None:
+            raise LockedError()
+        return self._sealer
+
+    @contextmanager
+    def reading(self) -> Iterator[tuple[Connection, Sealer]]:
+        """A read connection and the sealer; raises ``LockedError`` when locked."""
+        sealer = self.sealer
+        with self.engine.connect() as conn:
+            yield conn, sealer
+
+    # -- organisations (configuration, plaintext) ----------------------------------------------
+
+    def organisations(self, *, include_inactive: bool = False) -> list[Organisation]:
+        query = select(ORGANISATIONS).order_by(ORGANISATIONS.c.position, ORGANISATIONS.c.name)
+        if not include_inactive:
+            query = query.where(ORGANISATIONS.c.active)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [Organisation(id=r["id"], name=r["name"], active=r["active"]) for r in rows]
+
+    def save_organisation(self, organisation: Organisation) -> None:
+        with self.engine.begin() as conn:
+            position = conn.execute(select(ORGANISATIONS.c.position).order_by(
+                ORGANISATIONS.c.position.desc()).limit(1)).scalar() or 0
+            row = {"id": organisation.id, "name": organisation.name, "active": organisation.active}
+            conn.execute(
+                sqlite_insert(ORGANISATIONS)
+                .values(**row, position=position + 1)
+                .on_conflict_do_update(index_elements=["id"], set_=row)
+            )
+
+    # -- writes -------------------------------------------------------------------------------
+
+    def add_case_files(self, files: Iterable[CaseFile], *, today: date, now: datetime) -> int:
+        """Insert whole case files (new contact, seed data, import) in one transaction.
+
+        Everything is validated before anything is written. Returns the number of cases added.
+        """
+        sealer = self.sealer
+        buckets: dict[str, list[dict[str, Any]]] = {
+            "residents": [], "cases": [], "participants": [], "meetings": [],
+            "agreements": [], "measurements": [],
+        }  # fmt: skip
+        count = 0
+        for f in files:
+            _validate_case_file(f, today=today)
+            buckets["residents"].append(records.resident_row(sealer, f.case.resident))
+            buckets["cases"].append(records.case_row(sealer, f.case, now=now))
+            buckets["participants"] += [records.participant_row(sealer, p) for p in f.participants]
+            buckets["meetings"] += [records.meeting_row(sealer, m) for m in f.meetings]
+            buckets["agreements"] += [records.agreement_row(sealer, a) for a in f.agreements]
+            buckets["measurements"] += [records.measurement_row(sealer, m) for m in f.measurements]
+            count += 1
+        with self.engine.begin() as conn:
+            for table in (RESIDENTS, CASES, PARTICIPANTS, MEETINGS, AGREEMENTS, MEASUREMENTS):
+                if buckets[table.name]:
+                    conn.execute(insert(table), buckets[table.name])
+        return count
+
+    def add_case(self, case: Case, *, today: date, now: datetime) -> None:
+        self.add_case_files([CaseFile(case=case)], today=today, now=now)
+
+    def update_case(self, case: Case, *, today: date, now: datetime) -> None:
+        validate_case(case, today=today)
+        sealer = self.sealer
+        resident = records.resident_row(sealer, case.resident)
+        row = records.case_row(sealer, case, now=now)
+        del row["created_at"]
+        with self.engine.begin() as conn:
+            _require(conn, CASES, case.id)
+            conn.execute(update(RESIDENTS).where(RESIDENTS.c.id == case.resident.id).values(resident))
+            conn.execute(update(CASES).where(CASES.c.id == case.id).values(row))
+
+    def save_participant(self, participant: Participant) -> None:
+        validate_participant(participant)
+        self._upsert(PARTICIPANTS, records.participant_row(self.sealer, participant), "cases",
+                     participant.case_id)  # fmt: skip
+
+    def save_meeting(self, meeting: Meeting) -> None:
+        validate_meeting(meeting)
+        self._upsert(MEETINGS, records.meeting_row(self.sealer, meeting), "cases", meeting.case_id)
+
+    def save_agreement(self, agreement: Agreement) -> None:
+        with self.engine.connect() as conn:
+            held_on, planned_for = conn.execute(
+                select(MEETINGS.c.held_on, MEETINGS.c.planned_for).where(
+                    MEETINGS.c.id == agreement.meeting_id
+                )
+            ).one_or_none() or (None, None)
+            participant_ids = set(
+                conn.execute(
+                    select(PARTICIPANTS.c.id).where(PARTICIPANTS.c.case_id == agreement.case_id)
+                ).scalars()
+            )
+        when = meeting_date(held_on, planned_for)
+        if when is None:
+            raise RecordNotFoundError("meetings", agreement.meeting_id)
+        validate_agreement(agreement, meeting_date=when, participant_ids=participant_ids)
+        self._upsert(AGREEMENTS, records.agreement_row(self.sealer, agreement), "cases",
+                     agreement.case_id)  # fmt: skip
+
+    def save_measurement(self, measurement: Measurement) -> None:
+        validate_measurement(measurement)
+        self._upsert(MEASUREMENTS, records.measurement_row(self.sealer, measurement), "cases",
+                     measurement.case_id)  # fmt: skip
+
+    def _upsert(self, table: Table, row: dict[str, Any], parent: str, parent_id: str) -> None:
+        with self.engine.begin() as conn:
+            _require(conn, CASES, parent_id)
+            values = {k: v for k, v in row.items() if k != "id"}
+            conn.execute(
+                sqlite_insert(table)
+                .values(row)
+                .on_conflict_do_update(index_elements=["id"], set_=values)
+            )
+
+    def delete_agreement(self, agreement_id: str) -> None:
+        with self.engine.begin() as conn:
+            _require(conn, AGREEMENTS, agreement_id)
+            conn.execute(delete(AGREEMENTS).where(AGREEMENTS.c.id == agreement_id))
+
+
+def _require(conn: Connection, table: Table, record_id: str) -> None:
+    if conn.execute(select(table.c.id).where(table.c.id == record_id)).first() is None:
+        raise RecordNotFoundError(table.name, record_id)
+
+
+def _validate_case_file(f: CaseFile, *, today: date) -> None:
+    validate_case(f.case, today=today)
+    ids = {p.id for p in f.participants}
+    for p in f.participants:
+        validate_participant(p)
+    meeting_dates: dict[str, date] = {}
+    for m in f.meetings:
+        validate_meeting(m)
+        when = meeting_date(m.held_on, m.planned_for)
+        if when is not None:
+            meeting_dates[m.id] = when
+    for a in f.agreements:
+        if a.meeting_id not in meeting_dates:
+            raise RecordNotFoundError("meetings", a.meeting_id)
+        validate_agreement(a, meeting_date=meeting_dates[a.meeting_id], participant_ids=ids)
+    for measurement in f.measurements:
+        validate_measurement(measurement)
+
+
+def _sqlite_files(db: Path) -> list[Path]:
+    return [db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")]
+
+
+def meeting_date(held_on: date | None, planned_for: datetime | None) -> date | None:
+    """The date the six-week clock of an agreement counts from: held, else planned (Amsterdam)."""
+    if held_on is not None:
+        return held_on
+    return today_in_amsterdam(planned_for) if planned_for is not None else None

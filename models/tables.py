@@ -1,0 +1,133 @@
+"""SQLModel tables of the local store: what lies on the tablet's disk.
+
+Every column typed ``bytes`` is *sealed*: AES-256-GCM ciphertext made by ``models.crypto.sealing``,
+bound to its table, column and row id. Plaintext is kept only where a query needs it: ids, dates,
+statuses, roles, organisation ids. No name, no free text, no score is ever stored in the clear.
+
+The schema is created and upgraded by the Alembic migrations in ``models/migrations``; a test checks
+that these classes and the migrations agree.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Index
+from sqlmodel import Field, SQLModel
+
+
+class StoreMeta(SQLModel, table=True):
+    """Plain facts about the store: its id, when it was made."""
+
+    __tablename__ = "store_meta"
+    key: str = Field(primary_key=True)
+    value: str
+
+
+class KeyEnvelope(SQLModel, table=True):
+    """A wrapped data key with the parameters needed to unwrap it (never the key itself)."""
+
+    __tablename__ = "key_envelopes"
+    key_id: str = Field(primary_key=True)  # hex of the 16-byte key id
+    wrapped_key: bytes
+    kdf_params: str  # JSON, see models.crypto.kdf.KdfParams
+    device_secret_required: bool
+    is_current: bool
+    created_at: datetime
+
+
+class UnlockState(SQLModel, table=True):
+    """Failed unlock attempts, kept on disk so a restart does not reset the back-off."""
+
+    __tablename__ = "unlock_state"
+    id: int = Field(default=1, primary_key=True)
+    failures: int = 0
+    last_failure_at: datetime | None = None
+
+
+class OrganisationRow(SQLModel, table=True):
+    """Partner organisations: configuration, not personal data."""
+
+    __tablename__ = "organisations"
+    id: str = Field(primary_key=True)
+    name: str
+    active: bool = True
+    position: int = 0
+
+
+class ResidentRow(SQLModel, table=True):
+    __tablename__ = "residents"
+    id: str = Field(primary_key=True)
+    name: bytes
+    date_of_birth: bytes | None = None
+    address: bytes | None = None
+    phone: bytes | None = None
+    email: bytes | None = None
+
+
+class CaseRow(SQLModel, table=True):
+    __tablename__ = "cases"
+    id: str = Field(primary_key=True)
+    resident_id: str = Field(foreign_key="residents.id", index=True)
+    contact_date: date = Field(index=True)
+    question: bytes | None = None
+    organisation_id: str | None = None
+    consent_given: bool | None = None
+    consent_recorded_on: date | None = None
+    no_meeting_decided_on: date | None = None
+    no_meeting_reason: bytes | None = None
+    closed_on: date | None = None
+    closing_note: bytes | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ParticipantRow(SQLModel, table=True):
+    __tablename__ = "participants"
+    id: str = Field(primary_key=True)
+    case_id: str = Field(foreign_key="cases.id", index=True)
+    role: str
+    organisation_id: str | None = None
+    name: bytes
+    relation: bytes | None = None
+    contact: bytes | None = None
+
+
+class MeetingRow(SQLModel, table=True):
+    __tablename__ = "meetings"
+    id: str = Field(primary_key=True)
+    case_id: str = Field(foreign_key="cases.id", index=True)
+    planned_for: datetime | None = None
+    held_on: date | None = None
+    place: bytes | None = None
+    wants: bytes | None = None  # sealed JSON list of strings
+    strengths: bytes | None = None
+    needs: bytes | None = None
+    present: str = "[]"  # JSON list of participant ids (random ids, no personal data)
+
+
+class AgreementRow(SQLModel, table=True):
+    __tablename__ = "agreements"
+    # The overdue query filters open agreements by due date: one composite index serves it.
+    __table_args__ = (Index("ix_agreements_status_due_date", "status", "due_date"),)
+    id: str = Field(primary_key=True)
+    case_id: str = Field(foreign_key="cases.id", index=True)
+    meeting_id: str = Field(foreign_key="meetings.id")
+    owner_id: str = Field(foreign_key="participants.id")
+    due_date: date
+    status: str
+    done_on: date | None = None
+    what: bytes
+    outside_norm_reason: bytes | None = None
+    note: bytes | None = None
+    cost_estimate: bytes | None = None  # sealed JSON integer (euro cents)
+
+
+class MeasurementRow(SQLModel, table=True):
+    __tablename__ = "measurements"
+    id: str = Field(primary_key=True)
+    case_id: str = Field(foreign_key="cases.id", index=True)
+    moment: str
+    taken_on: date
+    scores: bytes  # sealed JSON: {"wellbeing": .., "positive_health": {..}, "zrm": {..}}
+
