@@ -1,0 +1,24 @@
+"""Fixtures shared by the whole test suite."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import keyring
+import pytest
+
+from tests.support.memory_keyring import MemoryKeyring
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """An empty in-memory OS key store for the test; the previous backend comes back afterwards."""
+    previous = keyring.get_keyring()
+    MemoryKeyring.entries.clear()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(previous)
+        MemoryKeyring.entries.clear()
