@@ -7,7 +7,8 @@
 
 The passphrase comes from ``KEUKENTAFEL_PASSPHRASE`` when set (for scripts and tests: anyone who can
 read your environment can then read the case file), otherwise it is asked for in the terminal.
-Errors print as one line in the user's language and exit non-zero; unexpected errors print only their
+Errors print as one line in the user's language and exit non-zero; unexpected errors print only
+their
 type, because a message or traceback may contain personal data (``KEUKENTAFEL_DEBUG=1`` shows it).
 """
 
@@ -28,7 +29,7 @@ from models.calendar import today_in_amsterdam
 from models.datafolder import store_path
 from models.demo_data import demo_case_files
 from models.errors import KeukentafelError, StoreNotFoundError
-from models.i18n import LANGUAGES, _, set_language
+from models.i18n import LANGUAGES, _, ngettext, set_language
 from models.store import CaseStore
 
 EXIT_ERROR = 1
@@ -129,8 +130,9 @@ def cmd_overdue(args: argparse.Namespace) -> int:
             }
             for i in items
         ]
-        json.dump({"today": today.isoformat(), "items": rows}, sys.stdout, ensure_ascii=False,
-                  indent=2)  # fmt: skip
+        json.dump(
+            {"today": today.isoformat(), "items": rows}, sys.stdout, ensure_ascii=False, indent=2
+        )
         print()
         return 0
     if not items:
@@ -139,13 +141,12 @@ def cmd_overdue(args: argparse.Namespace) -> int:
     kinds = {queries.OverdueKind.MEETING: _("MDO"), queries.OverdueKind.AGREEMENT: _("agreement")}
     for item in items:
         days = item.deadline.days_left
-        when = (
-            _("{n} days late").format(n=-days)
-            if days < 0
-            else _("due today")
-            if days == 0
-            else _("{n} days left").format(n=days)
-        )
+        if days < 0:
+            when = ngettext("{n} day late", "{n} days late", -days).format(n=-days)
+        elif days == 0:
+            when = _("due today")
+        else:
+            when = ngettext("{n} day left", "{n} days left", days).format(n=days)
         name = item.resident_name or _("(damaged record)")
         print(f"{when:>16}  {kinds[item.kind]:<10} {name:<32} {item.case_id[:8]}")
     return 0
@@ -215,10 +216,12 @@ def cli(argv: Sequence[str] | None = None) -> int:
             raise
         print(
             "keukentafel: "
-            + _("unexpected error ({kind}). Details are hidden because they may contain personal "
-                "data; KEUKENTAFEL_DEBUG=1 shows them.").format(kind=type(error).__name__),
+            + _(
+                "unexpected error ({kind}). Details are hidden because they may contain personal "
+                "data; KEUKENTAFEL_DEBUG=1 shows them."
+            ).format(kind=type(error).__name__),
             file=sys.stderr,
-        )  # fmt: skip
+        )
         return EXIT_UNEXPECTED
 
 

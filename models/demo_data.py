@@ -34,30 +34,80 @@ from models.domain import (
 )
 from models.organisations import DEFAULT_ORGANISATIONS
 
-MOROCCAN_GIVEN = ("Mohamed", "Fatima", "Youssef", "Khadija", "Said", "Naima", "Hamza", "Zineb",
-                  "Abdelkader", "Malika", "Soufiane", "Houda")  # fmt: skip
-MOROCCAN_FAMILY = ("El Amrani", "Bouzid", "Benali", "El Idrissi", "Azzouzi", "Chaouki",
-                   "Ouali", "Tahiri", "El Khattabi", "Boukhari")  # fmt: skip
+MOROCCAN_GIVEN = (
+    "Mohamed",
+    "Fatima",
+    "Youssef",
+    "Khadija",
+    "Said",
+    "Naima",
+    "Hamza",
+    "Zineb",
+    "Abdelkader",
+    "Malika",
+    "Soufiane",
+    "Houda",
+)
+MOROCCAN_FAMILY = (
+    "El Amrani",
+    "Bouzid",
+    "Benali",
+    "El Idrissi",
+    "Azzouzi",
+    "Chaouki",
+    "Ouali",
+    "Tahiri",
+    "El Khattabi",
+    "Boukhari",
+)
 
-WANTS = ("Ik wil weer zelf boodschappen doen.", "Ik wil dat mijn huis weer schoon is.",
-         "Ik wil minder alleen zijn.", "Ik wil mijn schulden op een rij.",
-         "Ik wil dat mijn zoon weer naar school gaat.", "Ik wil 's nachts weer kunnen slapen.")  # fmt: skip
-STRENGTHS = ("Ik kan goed koken.", "Mijn dochter komt elke week langs.",
-             "Ik kan zelf de bus nemen.", "De buurvrouw helpt graag.",
-             "Ik kan goed met geld omgaan als ik overzicht heb.")  # fmt: skip
-NEEDS = ("Ik heb hulp nodig bij de post.", "Ik heb iemand nodig om mee te wandelen.",
-         "Ik heb een rustige plek nodig om te werken.", "Ik heb hulp nodig met de formulieren.",
-         "Ik heb een maatje nodig.")  # fmt: skip
-ACTIONS = ("Samen de post doorlopen en een map maken.", "Aanmelden bij het wandelclubje.",
-           "Afspraak maken bij de schuldhulp.", "Een maatje zoeken via de vrijwilligerscentrale.",
-           "De huisarts bellen over slaapproblemen.", "Schoonmaakhulp regelen.",
-           "Met school praten over het rooster.")  # fmt: skip
-QUESTIONS = ("Ik red het niet meer met de rekeningen.", "Mijn huis wordt me te veel.",
-             "Ik voel me eenzaam sinds mijn man is overleden.",
-             "Mijn zoon gaat niet meer naar school.", "Ik kan mijn trap niet meer op.")  # fmt: skip
+WANTS = (
+    "Ik wil weer zelf boodschappen doen.",
+    "Ik wil dat mijn huis weer schoon is.",
+    "Ik wil minder alleen zijn.",
+    "Ik wil mijn schulden op een rij.",
+    "Ik wil dat mijn zoon weer naar school gaat.",
+    "Ik wil 's nachts weer kunnen slapen.",
+)
+STRENGTHS = (
+    "Ik kan goed koken.",
+    "Mijn dochter komt elke week langs.",
+    "Ik kan zelf de bus nemen.",
+    "De buurvrouw helpt graag.",
+    "Ik kan goed met geld omgaan als ik overzicht heb.",
+)
+NEEDS = (
+    "Ik heb hulp nodig bij de post.",
+    "Ik heb iemand nodig om mee te wandelen.",
+    "Ik heb een rustige plek nodig om te werken.",
+    "Ik heb hulp nodig met de formulieren.",
+    "Ik heb een maatje nodig.",
+)
+ACTIONS = (
+    "Samen de post doorlopen en een map maken.",
+    "Aanmelden bij het wandelclubje.",
+    "Afspraak maken bij de schuldhulp.",
+    "Een maatje zoeken via de vrijwilligerscentrale.",
+    "De huisarts bellen over slaapproblemen.",
+    "Schoonmaakhulp regelen.",
+    "Met school praten over het rooster.",
+)
+QUESTIONS = (
+    "Ik red het niet meer met de rekeningen.",
+    "Mijn huis wordt me te veel.",
+    "Ik voel me eenzaam sinds mijn man is overleden.",
+    "Mijn zoon gaat niet meer naar school.",
+    "Ik kan mijn trap niet meer op.",
+)
 RELATIONS = ("dochter", "zoon", "buurvrouw", "buurman", "vriendin", "zus", "broer", "vrijwilliger")
-PROFESSIONS = ("wijkverpleegkundige", "maatschappelijk werker", "woonconsulent",
-               "welzijnswerker", "jeugdconsulent", "sportcoach")  # fmt: skip
+PROFESSIONS = (
+    "wijkverpleegkundige",
+    "maatschappelijk werker",
+    "woonconsulent",
+    "welzijnswerker",
+    "jeugdconsulent",
+    "sportcoach",
+)
 
 
 class DemoFactory:
@@ -111,11 +161,19 @@ class DemoFactory:
         if roll < 0.25:
             return f  # MDO overdue when age > 14
         resident_p = Participant(case_id=case.id, role=ParticipantRole.RESIDENT, name=resident.name)
-        network = Participant(case_id=case.id, role=ParticipantRole.NETWORK,
-                              name=self.person_name(), relation=self.rng.choice(RELATIONS))  # fmt: skip
-        professional = Participant(case_id=case.id, role=ParticipantRole.PROFESSIONAL,
-                                   name=self.person_name(), relation=self.rng.choice(PROFESSIONS),
-                                   organisation_id=self.rng.choice(DEFAULT_ORGANISATIONS).id)  # fmt: skip
+        network = Participant(
+            case_id=case.id,
+            role=ParticipantRole.NETWORK,
+            name=self.person_name(),
+            relation=self.rng.choice(RELATIONS),
+        )
+        professional = Participant(
+            case_id=case.id,
+            role=ParticipantRole.PROFESSIONAL,
+            name=self.person_name(),
+            relation=self.rng.choice(PROFESSIONS),
+            organisation_id=self.rng.choice(DEFAULT_ORGANISATIONS).id,
+        )
         f.participants += [resident_p, network, professional]
         meeting_day = contact + timedelta(days=min(age - 1, self.rng.randrange(3, 18)))
         meeting = Meeting(case_id=case.id)
@@ -130,29 +188,43 @@ class DemoFactory:
         meeting.wants = self.rng.sample(WANTS, 2)
         meeting.strengths = self.rng.sample(STRENGTHS, 2)
         meeting.needs = self.rng.sample(NEEDS, 2)
-        f.measurements.append(self.measurement(case.id, MeasurementMoment.MEETING, meeting_day, 4, 7))
+        f.measurements.append(
+            self.measurement(case.id, MeasurementMoment.MEETING, meeting_day, 4, 7)
+        )
         owners = f.participants
         for _ in range(self.rng.randrange(1, 4)):
             f.agreements.append(self.agreement(case.id, meeting.id, meeting_day, owners, today))
         if age > 60 and all(a.status is not AgreementStatus.OPEN for a in f.agreements):
             six_weeks = meeting_day + timedelta(days=42)
-            f.measurements.append(self.measurement(case.id, MeasurementMoment.SIX_WEEKS,
-                                                   six_weeks, 6, 9))  # fmt: skip
+            f.measurements.append(
+                self.measurement(case.id, MeasurementMoment.SIX_WEEKS, six_weeks, 6, 9)
+            )
             case.closed_on = min(today, six_weeks + timedelta(days=7))
             case.closing_note = "Afspraken zijn nagekomen; bewoner redt het weer."
         return f
 
-    def agreement(self, case_id: str, meeting_id: str, meeting_day: date,
-                  owners: list[Participant], today: date) -> Agreement:  # fmt: skip
+    def agreement(
+        self,
+        case_id: str,
+        meeting_id: str,
+        meeting_day: date,
+        owners: list[Participant],
+        today: date,
+    ) -> Agreement:
         due = meeting_day + timedelta(days=self.rng.choice((7, 14, 21, 28, 42)))
         reason = ""
         if self.rng.random() < 0.05:
             due = default_agreement_due(meeting_day) + timedelta(days=14)
             reason = "Wachtlijst bij de schuldhulp."
-        a = Agreement(case_id=case_id, meeting_id=meeting_id, what=self.rng.choice(ACTIONS),
-                      owner_id=self.rng.choice(owners).id, due_date=due,
-                      outside_norm_reason=reason,
-                      cost_estimate_cents=self.rng.choice((None, 0, 4500, 12000)))  # fmt: skip
+        a = Agreement(
+            case_id=case_id,
+            meeting_id=meeting_id,
+            what=self.rng.choice(ACTIONS),
+            owner_id=self.rng.choice(owners).id,
+            due_date=due,
+            outside_norm_reason=reason,
+            cost_estimate_cents=self.rng.choice((None, 0, 4500, 12000)),
+        )
         roll = self.rng.random()
         if roll < 0.55:
             done = due + timedelta(days=self.rng.randrange(-10, 6))
@@ -163,10 +235,12 @@ class DemoFactory:
             a.status = AgreementStatus.CANCELLED
         return a
 
-    def measurement(self, case_id: str, moment: MeasurementMoment, taken_on: date,
-                    low: int, high: int) -> Measurement:  # fmt: skip
-        m = Measurement(case_id=case_id, moment=moment, taken_on=taken_on,
-                        wellbeing=self.rng.randint(low, high))  # fmt: skip
+    def measurement(
+        self, case_id: str, moment: MeasurementMoment, taken_on: date, low: int, high: int
+    ) -> Measurement:
+        m = Measurement(
+            case_id=case_id, moment=moment, taken_on=taken_on, wellbeing=self.rng.randint(low, high)
+        )
         if self.rng.random() < 0.3:
             m.positive_health = {
                 d: self.rng.randint(max(0, low - 1), min(10, high + 1))
@@ -179,4 +253,3 @@ def demo_case_files(count: int, *, today: date, seed: int = 2026) -> Iterator[Ca
     factory = DemoFactory(seed)
     for _ in range(count):
         yield factory.case_file(today)
-

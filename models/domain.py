@@ -7,7 +7,8 @@ Ids are random UUID strings made on the device (they double as sync ids later).
 Where the issue was silent we chose:
 - a resident may have several cases over the years, so ``Resident`` is its own record;
 - "no MDO needed" is a ``NoMeetingDecision`` (date + reason) on the case; it stops the 14-day clock;
-- a case can hold more than one meeting (a follow-up MDO); deadline rules look at the first one held;
+- a case can hold more than one meeting (a follow-up MDO); deadline rules look at the first
+  one held;
 - amounts (``cost_estimate_cents``) are whole euro cents, never floats.
 """
 

@@ -12,7 +12,7 @@
         ├── DamagedRecordError       a sealed value failed to open (tampered, moved, corrupt)
         └── RecordNotFoundError      no record with that id
 
-Messages are for the person at the screen: plain words, in the current language (see ``models.i18n``),
+Messages are for the person at the screen: plain words, in the current language (``models.i18n``),
 and never contain personal data (names, free text). Record ids are fine: they are random UUIDs.
 """
 
@@ -35,7 +35,7 @@ class KeukentafelError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class FieldProblem:
-    """One thing to fix: ``field`` names the input (e.g. ``"resident.name"``), ``message`` says what to do."""
+    """One thing to fix: ``field`` names the input (``"resident.name"``), ``message`` what to do."""
 
     field: str
     message: str
@@ -70,9 +70,7 @@ class StoreNotFoundError(StoreError):
 
 class StoreExistsError(StoreError):
     def __init__(self) -> None:
-        super().__init__(
-            _("There is already a case file on this device. It was left untouched.")
-        )
+        super().__init__(_("There is already a case file on this device. It was left untouched."))
 
 
 class LockedError(StoreError):

@@ -1,7 +1,8 @@
 """Translations through gettext catalogues: Dutch by default, English second.
 
 Message ids in the code are English; ``assets/locales/<lang>/LC_MESSAGES/keukentafel.po`` holds the
-translations (Babel extracts and compiles them, see the README). ``_`` translates at call time in the
+translations (Babel extracts and compiles them, see the README). ``_`` translates at call time in
+the
 current language, so a message built when an error is raised speaks the language of that moment.
 The language is process-wide state: the app has one user at a time.
 """

@@ -1,4 +1,4 @@
-"""The partner organisations a new device starts with: the Ruwaard (Oss) partners named in our brief.
+"""The partner organisations a new device starts with: the Ruwaard (Oss) partners of our brief.
 
 This is configuration, not code: the list is stored on the device, editable in the settings, and a
 team adds the partners it works with. Ids are stable slugs so sync and reports can refer to them.

@@ -1,8 +1,10 @@
 """Reads of the local store: one case file, the "my cases" list, the overdue report.
 
-Filtering and counting run in SQL over the plaintext columns (dates, statuses, ids); only the fields a
+Filtering and counting run in SQL over the plaintext columns (dates, statuses, ids); only the fields
+a
 screen shows are opened afterwards. A value that fails to open does not break a list: that row comes
-back with ``damaged=True`` and no name, and the rest of the list is intact. Searching by name happens
+back with ``damaged=True`` and no name, and the rest of the list is intact. Searching by name
+happens
 after opening (a sealed column cannot be searched in SQL), on the professional's own caseload.
 """
 
@@ -12,8 +14,9 @@ import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Integer, Table, and_, case, cast, func, select
 
 from models import records
 from models.deadlines import (
@@ -54,14 +57,9 @@ def case_file(store: CaseStore, case_id: str) -> CaseFile:
             .one()
         )
 
-        def rows(table: object) -> list[dict[str, object]]:
-            t = table  # a Table; typed loosely to keep this helper small
-            return [
-                dict(r)
-                for r in conn.execute(select(t).where(t.c.case_id == case_id).order_by(t.c.id))  # type: ignore[attr-defined]
-                .mappings()
-                .all()
-            ]
+        def rows(table: Table) -> list[dict[str, Any]]:
+            query = select(table).where(table.c.case_id == case_id)
+            return [dict(r) for r in conn.execute(query).mappings().all()]
 
         participants = rows(PARTICIPANTS)
         meetings = rows(MEETINGS)
@@ -117,9 +115,9 @@ def case_summaries(store: CaseStore, *, today: date, search: str = "") -> list[C
         select(
             a.c.case_id,
             func.count().label("any_n"),
-            func.sum(open_.cast(int)).label("open_n"),
-            func.sum(and_(open_, a.c.due_date < today).cast(int)).label("overdue_n"),
-            func.min(func.iif(open_, a.c.due_date, None)).label("next_due"),
+            func.sum(cast(open_, Integer)).label("open_n"),
+            func.sum(cast(and_(open_, a.c.due_date < today), Integer)).label("overdue_n"),
+            func.min(case((open_, a.c.due_date))).label("next_due"),
         )
         .group_by(a.c.case_id)
         .subquery()
@@ -233,13 +231,17 @@ def overdue(store: CaseStore, *, today: date, include_due_soon: bool = True) -> 
     """
     horizon = today + timedelta(days=DUE_SOON_DAYS if include_due_soon else -1)
     held = select(MEETINGS.c.case_id).where(MEETINGS.c.held_on.is_not(None))
-    meetings_q = select(
-        CASES.c.id, CASES.c.contact_date, RESIDENTS.c.id.label("resident_id"), RESIDENTS.c.name
-    ).join(RESIDENTS, RESIDENTS.c.id == CASES.c.resident_id).where(
-        CASES.c.closed_on.is_(None),
-        CASES.c.no_meeting_decided_on.is_(None),
-        CASES.c.contact_date <= horizon - timedelta(days=MEETING_WINDOW_DAYS),
-        CASES.c.id.not_in(held),
+    meetings_q = (
+        select(
+            CASES.c.id, CASES.c.contact_date, RESIDENTS.c.id.label("resident_id"), RESIDENTS.c.name
+        )
+        .join(RESIDENTS, RESIDENTS.c.id == CASES.c.resident_id)
+        .where(
+            CASES.c.closed_on.is_(None),
+            CASES.c.no_meeting_decided_on.is_(None),
+            CASES.c.contact_date <= horizon - timedelta(days=MEETING_WINDOW_DAYS),
+            CASES.c.id.not_in(held),
+        )
     )
     agreements_q = (
         select(
@@ -266,7 +268,9 @@ def overdue(store: CaseStore, *, today: date, include_due_soon: bool = True) -> 
             try:
                 names[resident_id] = records.open_resident_name(sealer, resident_id, blob)
             except DamagedRecordError as error:
-                log.warning("damaged record %s in %s.%s", error.record_id, error.table, error.column)
+                log.warning(
+                    "damaged record %s in %s.%s", error.record_id, error.table, error.column
+                )
                 names[resident_id] = None
         return names[resident_id]
 

@@ -1,7 +1,8 @@
 """Mapping between the plain domain values and the sealed table rows, one pair per entity.
 
 ``*_row`` turns a domain value into the dict of column values to store (sensitive fields sealed with
-``Sealer``, bound to table, column and row id); ``*_from_row`` opens them again. A value that fails to
+``Sealer``, bound to table, column and row id); ``*_from_row`` opens them again. A value that fails
+to
 open raises ``DamagedRecordError`` naming the table, record and column, never showing its content.
 """
 
@@ -39,6 +40,10 @@ class _Box:
         self.row_id = row_id
 
     def text(self, column: str, value: str | None) -> bytes | None:
+        # An empty text is stored as NULL, not sealed: a sealed "" would show its length (zero)
+        # anyway, and most optional fields are empty, so this halves the sealing work of a save.
+        if not value:
+            return None
         return self.sealer.seal_text(value, table=self.table, column=column, row_id=self.row_id)
 
     def json(self, column: str, value: Any) -> bytes | None:
@@ -67,7 +72,7 @@ def resident_row(sealer: Sealer, resident: Resident) -> Row:
     }
 
 
-def resident_from_row(sealer: Sealer, row: Mapping[str, Any]) -> Resident:
+def resident_from_row(sealer: Sealer, row: Mapping[Any, Any]) -> Resident:
     box = _Box(sealer, "residents", row["id"])
     dob = box.open_text("date_of_birth", row["date_of_birth"])
     return Resident(
@@ -105,7 +110,7 @@ def case_row(sealer: Sealer, case: Case, *, now: datetime) -> Row:
     }
 
 
-def case_from_row(sealer: Sealer, row: Mapping[str, Any], resident: Resident) -> Case:
+def case_from_row(sealer: Sealer, row: Mapping[Any, Any], resident: Resident) -> Case:
     box = _Box(sealer, "cases", row["id"])
     consent = None
     if row["consent_given"] is not None:
@@ -142,7 +147,7 @@ def participant_row(sealer: Sealer, p: Participant) -> Row:
     }
 
 
-def participant_from_row(sealer: Sealer, row: Mapping[str, Any]) -> Participant:
+def participant_from_row(sealer: Sealer, row: Mapping[Any, Any]) -> Participant:
     box = _Box(sealer, "participants", row["id"])
     return Participant(
         id=row["id"],
@@ -170,7 +175,7 @@ def meeting_row(sealer: Sealer, m: Meeting) -> Row:
     }
 
 
-def meeting_from_row(sealer: Sealer, row: Mapping[str, Any]) -> Meeting:
+def meeting_from_row(sealer: Sealer, row: Mapping[Any, Any]) -> Meeting:
     box = _Box(sealer, "meetings", row["id"])
     return Meeting(
         id=row["id"],
@@ -202,7 +207,7 @@ def agreement_row(sealer: Sealer, a: Agreement) -> Row:
     }
 
 
-def agreement_from_row(sealer: Sealer, row: Mapping[str, Any]) -> Agreement:
+def agreement_from_row(sealer: Sealer, row: Mapping[Any, Any]) -> Agreement:
     box = _Box(sealer, "agreements", row["id"])
     cost = box.open_json("cost_estimate", row["cost_estimate"])
     return Agreement(
@@ -232,7 +237,7 @@ def measurement_row(sealer: Sealer, m: Measurement) -> Row:
     }
 
 
-def measurement_from_row(sealer: Sealer, row: Mapping[str, Any]) -> Measurement:
+def measurement_from_row(sealer: Sealer, row: Mapping[Any, Any]) -> Measurement:
     box = _Box(sealer, "measurements", row["id"])
     scores = box.open_json("scores", row["scores"]) or {}
     return Measurement(

@@ -34,8 +34,8 @@ from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from models import database, records
-from models.crypto import backoff, device_secret, kdf, keywrap
 from models.calendar import today_in_amsterdam
+from models.crypto import backoff, device_secret, kdf, keywrap
 from models.crypto.sealing import DataKey, Sealer
 from models.domain import (
     Agreement,
@@ -47,6 +47,7 @@ from models.domain import (
     Participant,
 )
 from models.errors import (
+    DamagedRecordError,
     LockedError,
     RecordNotFoundError,
     StoreExistsError,
@@ -132,6 +133,10 @@ class CaseStore:
         keywrap.check_passphrase(passphrase, has_device_secret=has_key_store)
         store_id = str(uuid.uuid4())
         secret = device_secret.create_device_secret(store_id) if has_key_store else None
+        if secret is None and has_key_store:
+            # The key store looked usable but refused the secret: we are passphrase-only after
+            # all, so a PIN accepted a moment ago is no longer strong enough.
+            keywrap.check_passphrase(passphrase, has_device_secret=False)
         params = kdf_params or kdf.default_params()
         data_key = DataKey.generate()
         kek = keywrap.combine(kdf.derive(passphrase, params), secret)
@@ -203,7 +208,7 @@ class CaseStore:
 
     @property
     def passphrase_only(self) -> bool:
-        """True when the key is protected by the passphrase alone (no OS key store): warn the user."""
+        """True when only the passphrase protects the key (no OS key store): warn the user."""
         with self.engine.connect() as conn:
             required = conn.execute(
                 select(ENVELOPES.c.device_secret_required).where(ENVELOPES.c.is_current)
@@ -277,7 +282,12 @@ class CaseStore:
         for envelope in envelopes:
             cache_key = (envelope["kdf_params"], envelope["device_secret_required"])
             if cache_key not in keks:
-                params = kdf.KdfParams.from_json(envelope["kdf_params"])
+                try:
+                    params = kdf.KdfParams.from_json(envelope["kdf_params"])
+                except ValueError:  # tampered or corrupt: refuse rather than derive weakly
+                    raise DamagedRecordError(
+                        "key_envelopes", envelope["key_id"], "kdf_params"
+                    ) from None
                 used_secret = secret if envelope["device_secret_required"] else None
                 keks[cache_key] = keywrap.combine(kdf.derive(passphrase, params), used_secret)
             key = keywrap.unwrap(keks[cache_key], envelope["wrapped_key"], store_id=self.store_id)
@@ -320,8 +330,14 @@ class CaseStore:
 
     def save_organisation(self, organisation: Organisation) -> None:
         with self.engine.begin() as conn:
-            position = conn.execute(select(ORGANISATIONS.c.position).order_by(
-                ORGANISATIONS.c.position.desc()).limit(1)).scalar() or 0
+            position = (
+                conn.execute(
+                    select(ORGANISATIONS.c.position)
+                    .order_by(ORGANISATIONS.c.position.desc())
+                    .limit(1)
+                ).scalar()
+                or 0
+            )
             row = {"id": organisation.id, "name": organisation.name, "active": organisation.active}
             conn.execute(
                 sqlite_insert(ORGANISATIONS)
@@ -338,9 +354,13 @@ class CaseStore:
         """
         sealer = self.sealer
         buckets: dict[str, list[dict[str, Any]]] = {
-            "residents": [], "cases": [], "participants": [], "meetings": [],
-            "agreements": [], "measurements": [],
-        }  # fmt: skip
+            "residents": [],
+            "cases": [],
+            "participants": [],
+            "meetings": [],
+            "agreements": [],
+            "measurements": [],
+        }
         count = 0
         for f in files:
             _validate_case_file(f, today=today)
@@ -368,13 +388,19 @@ class CaseStore:
         del row["created_at"]
         with self.engine.begin() as conn:
             _require(conn, CASES, case.id)
-            conn.execute(update(RESIDENTS).where(RESIDENTS.c.id == case.resident.id).values(resident))
+            conn.execute(
+                update(RESIDENTS).where(RESIDENTS.c.id == case.resident.id).values(resident)
+            )
             conn.execute(update(CASES).where(CASES.c.id == case.id).values(row))
 
     def save_participant(self, participant: Participant) -> None:
         validate_participant(participant)
-        self._upsert(PARTICIPANTS, records.participant_row(self.sealer, participant), "cases",
-                     participant.case_id)  # fmt: skip
+        self._upsert(
+            PARTICIPANTS,
+            records.participant_row(self.sealer, participant),
+            "cases",
+            participant.case_id,
+        )
 
     def save_meeting(self, meeting: Meeting) -> None:
         validate_meeting(meeting)
@@ -396,13 +422,18 @@ class CaseStore:
         if when is None:
             raise RecordNotFoundError("meetings", agreement.meeting_id)
         validate_agreement(agreement, meeting_date=when, participant_ids=participant_ids)
-        self._upsert(AGREEMENTS, records.agreement_row(self.sealer, agreement), "cases",
-                     agreement.case_id)  # fmt: skip
+        self._upsert(
+            AGREEMENTS, records.agreement_row(self.sealer, agreement), "cases", agreement.case_id
+        )
 
     def save_measurement(self, measurement: Measurement) -> None:
         validate_measurement(measurement)
-        self._upsert(MEASUREMENTS, records.measurement_row(self.sealer, measurement), "cases",
-                     measurement.case_id)  # fmt: skip
+        self._upsert(
+            MEASUREMENTS,
+            records.measurement_row(self.sealer, measurement),
+            "cases",
+            measurement.case_id,
+        )
 
     def _upsert(self, table: Table, row: dict[str, Any], parent: str, parent_id: str) -> None:
         with self.engine.begin() as conn:

@@ -130,4 +130,3 @@ class MeasurementRow(SQLModel, table=True):
     moment: str
     taken_on: date
     scores: bytes  # sealed JSON: {"wellbeing": .., "positive_health": {..}, "zrm": {..}}
-

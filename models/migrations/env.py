@@ -1,7 +1,8 @@
 """Alembic environment for the device store.
 
 Run only through ``models.database.upgrade`` which hands over an open connection in
-``config.attributes["connection"]``. Logging is deliberately not configured from a file here: the app
+``config.attributes["connection"]``. Logging is deliberately not configured from a file here: the
+app
 decides what is logged (never personal data), and migrations only move sealed bytes anyway.
 """
 

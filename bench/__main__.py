@@ -1,0 +1,40 @@
+"""Run every benchmark and print a Markdown table for the README: `make bench` (or python -m bench).
+
+Figures are ratios against a baseline measured in the same run on the same machine; never used as
+timed assertions in tests. `python -m bench --quick` runs smaller sizes for a smoke check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+from typing import Any
+
+from bench import encrypted_store, overdue_query, unlock
+
+
+def _fmt(value: float | None, digits: int = 1) -> str:
+    return "-" if value is None else f"{value:,.{digits}f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke check")
+    args = parser.parse_args()
+    rows: list[dict[str, Any]] = []
+    rows += encrypted_store.run(1_000 if args.quick else encrypted_store.CASES)
+    rows += overdue_query.run(10_000 if args.quick else overdue_query.AGREEMENTS)
+    rows += unlock.run()
+    print(f"Machine: {platform.machine()}, Python {platform.python_version()}\n")
+    print("| benchmark | ours | baseline | ratio | goal |")
+    print("|---|---:|---:|---:|---|")
+    for r in rows:
+        print(
+            f"| {r['benchmark']} | {_fmt(r['encrypted_ms'])} | {_fmt(r['baseline_ms'])} "
+            f"| {_fmt(r['ratio'], 2)} | {r['goal']} |"
+        )
+    print("\nTimes in milliseconds unless the row says otherwise.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""The "my cases" list, the overdue report and damaged records, on a real store file."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from models import queries
+from models.deadlines import DeadlineState
+from models.domain import AgreementStatus, CaseStage, NoMeetingDecision
+from models.errors import DamagedRecordError, RecordNotFoundError, ValidationError
+from models.store import CaseStore
+from tests.support.factories import NOW, TODAY, a_case_file
+
+
+def test_summaries_sorted_by_urgency_with_badges(store: CaseStore) -> None:
+    late_mdo = a_case_file(name="Bram Jansen", contact=TODAY - timedelta(days=20), held_on=None)
+    late_mdo.meetings, late_mdo.agreements = [], []
+    fresh = a_case_file(name="Elif Yılmaz", contact=TODAY - timedelta(days=2), held_on=None)
+    fresh.meetings, fresh.agreements = [], []
+    running = a_case_file(name="Noor El Idrissi", held_on=TODAY - timedelta(days=8))
+    # first agreement due held_on + 5 = 3 days ago: overdue
+    no_mdo = a_case_file(name="Kees de Wit", contact=TODAY - timedelta(days=30), held_on=None)
+    no_mdo.meetings, no_mdo.agreements = [], []
+    no_mdo.case.no_meeting = NoMeetingDecision(decided_on=TODAY - timedelta(days=25), reason="x")
+    store.add_case_files([fresh, no_mdo, running, late_mdo], today=TODAY, now=NOW)
+
+    rows = queries.case_summaries(store, today=TODAY)
+    by_name = {r.resident_name: r for r in rows}
+    assert [r.resident_name for r in rows][:2] == ["Bram Jansen", "Noor El Idrissi"]
+    assert by_name["Bram Jansen"].meeting.state is DeadlineState.OVERDUE
+    assert by_name["Bram Jansen"].meeting.days_late == 6
+    assert by_name["Elif Yılmaz"].stage is CaseStage.CONTACT
+    assert by_name["Noor El Idrissi"].stage is CaseStage.AGREEMENTS_RUNNING
+    assert by_name["Noor El Idrissi"].overdue_agreements == 1
+    assert by_name["Noor El Idrissi"].open_agreements == 2
+    assert by_name["Kees de Wit"].stage is CaseStage.NO_MEETING_NEEDED
+    assert by_name["Kees de Wit"].meeting.state is DeadlineState.STOPPED
+
+    assert [
+        r.resident_name for r in queries.case_summaries(store, today=TODAY, search="yilmaz")
+    ] == []
+    assert [r.resident_name for r in queries.case_summaries(store, today=TODAY, search="YıL")] == [
+        "Elif Yılmaz"
+    ]
+
+
+def test_overdue_report_most_overdue_first(store: CaseStore) -> None:
+    late_mdo = a_case_file(name="Bram Jansen", contact=TODAY - timedelta(days=20), held_on=None)
+    late_mdo.meetings, late_mdo.agreements = [], []
+    due_soon_mdo = a_case_file(name="Lotte Smit", contact=TODAY - timedelta(days=12), held_on=None)
+    due_soon_mdo.meetings, due_soon_mdo.agreements = [], []
+    running = a_case_file(name="Noor El Idrissi", held_on=TODAY - timedelta(days=15))
+    store.add_case_files([late_mdo, due_soon_mdo, running], today=TODAY, now=NOW)
+
+    items = queries.overdue(store, today=TODAY)
+    assert [(i.kind, i.resident_name, i.deadline.days_left) for i in items] == [
+        (queries.OverdueKind.AGREEMENT, "Noor El Idrissi", -10),
+        (queries.OverdueKind.MEETING, "Bram Jansen", -6),
+        (queries.OverdueKind.MEETING, "Lotte Smit", 2),
+    ]
+    only_overdue = queries.overdue(store, today=TODAY, include_due_soon=False)
+    assert [i.resident_name for i in only_overdue] == ["Noor El Idrissi", "Bram Jansen"]
+
+    # Done agreements leave the report.
+    f = queries.case_file(store, running.case.id)
+    first = f.agreements[0]
+    first.status, first.done_on = AgreementStatus.DONE, TODAY
+    store.save_agreement(first)
+    assert [i.resident_name for i in queries.overdue(store, today=TODAY)] == [
+        "Bram Jansen",
+        "Lotte Smit",
+    ]
+
+
+def test_invalid_case_file_saves_nothing(store: CaseStore, store_path: Path) -> None:
+    good = a_case_file()
+    bad = a_case_file()
+    bad.agreements[0].owner_id = "someone-not-at-the-table"
+    with pytest.raises(ValidationError) as caught:
+        store.add_case_files([good, bad], today=TODAY, now=NOW)
+    assert caught.value.for_field("owner_id")
+    with sqlite3.connect(store_path) as conn:
+        for table in ("residents", "cases", "participants", "agreements"):
+            assert conn.execute(f"select count(*) from {table}").fetchone() == (0,)
+
+
+def test_agreement_past_six_weeks_needs_a_reason(store: CaseStore) -> None:
+    f = a_case_file()
+    store.add_case_files([f], today=TODAY, now=NOW)
+    a = f.agreements[1]
+    a.due_date += timedelta(days=1)
+    with pytest.raises(ValidationError) as caught:
+        store.save_agreement(a)
+    assert caught.value.for_field("outside_norm_reason")
+    a.outside_norm_reason = "Wachtlijst bij de schuldhulp."
+    store.save_agreement(a)
+    saved = next(x for x in queries.case_file(store, f.case.id).agreements if x.id == a.id)
+    assert saved.due_date == a.due_date
+
+
+def test_save_to_unknown_case_is_refused(store: CaseStore) -> None:
+    f = a_case_file()
+    with pytest.raises(RecordNotFoundError):
+        store.save_participant(f.participants[0])
+
+
+def _swap_names(path: Path) -> tuple[str, str]:
+    with sqlite3.connect(path) as conn:
+        (id_a, name_a), (id_b, name_b) = conn.execute(
+            "select id, name from residents order by id limit 2"
+        ).fetchall()
+        conn.execute("update residents set name=? where id=?", (name_b, id_a))
+        conn.execute("update residents set name=? where id=?", (name_a, id_b))
+    return id_a, id_b
+
+
+def test_moved_ciphertext_marks_rows_damaged_and_keeps_the_list(
+    store: CaseStore, store_path: Path
+) -> None:
+    files = [a_case_file(name=n) for n in ("Anna Bakker", "Jan de Vries", "Fatma Koç")]
+    store.add_case_files(files, today=TODAY, now=NOW)
+    moved = _swap_names(store_path)
+
+    rows = queries.case_summaries(store, today=TODAY)
+    assert len(rows) == 3
+    damaged = [r for r in rows if r.damaged]
+    assert len(damaged) == 2 and all(r.resident_name is None for r in damaged)
+    assert [r.resident_name for r in rows if not r.damaged] != []
+
+    damaged_case = next(f for f in files if f.case.resident.id == moved[0])
+    with pytest.raises(DamagedRecordError) as caught:
+        queries.case_file(store, damaged_case.case.id)
+    assert caught.value.record_id == moved[0] and caught.value.table == "residents"
+    assert "Anna" not in str(caught.value) and "Jan" not in str(caught.value)
+    assert all(i.damaged or i.resident_name for i in queries.overdue(store, today=TODAY))
+
+
+def test_flipped_bit_is_detected(store: CaseStore, store_path: Path) -> None:
+    f = a_case_file()
+    store.add_case_files([f], today=TODAY, now=NOW)
+    with sqlite3.connect(store_path) as conn:
+        blob = bytearray(conn.execute("select question from cases").fetchone()[0])
+        blob[-5] ^= 0x01
+        conn.execute("update cases set question=?", (bytes(blob),))
+    with pytest.raises(DamagedRecordError) as caught:
+        queries.case_file(store, f.case.id)
+    assert (caught.value.table, caught.value.column) == ("cases", "question")
