@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import random
+import statistics
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -47,20 +48,26 @@ def run(cases: int = CASES) -> list[dict[str, Any]]:
         }
         # Insert: alternate the two stores batch by batch so machine noise hits both alike.
         totals = {"encrypted": 0.0, "plain": 0.0}
-        for start in range(0, len(files), BATCH):
+        for number, start in enumerate(range(0, len(files), BATCH)):
             batch = files[start : start + BATCH]
-            for kind, store in stores.items():
+            order = list(stores.items())
+            for kind, store in order if number % 2 else reversed(order):
                 totals[kind] += median_seconds(
                     functools.partial(store.add_case_files, batch, today=TODAY, now=NOW), repeat=1
                 )
         for kind in stores:
             results[kind]["insert"] = totals[kind]
-        for _round in range(2):
+        # Reads: many short rounds, interleaved, and the median of all of them per store.
+        samples: dict[str, dict[str, list[float]]] = {k: {"list": [], "open": []} for k in stores}
+        for _round in range(9):
             for kind, store in stores.items():
                 list_cases = functools.partial(queries.case_summaries, store, today=TODAY)
-                results[kind]["case_list"] = median_seconds(list_cases, repeat=5)
+                samples[kind]["list"].append(median_seconds(list_cases, repeat=1))
                 open_cases = functools.partial(_open_all, store, picks)
-                results[kind]["open_case"] = median_seconds(open_cases, repeat=3) / len(picks)
+                samples[kind]["open"].append(median_seconds(open_cases, repeat=1) / len(picks))
+        for kind in stores:
+            results[kind]["case_list"] = statistics.median(samples[kind]["list"])
+            results[kind]["open_case"] = statistics.median(samples[kind]["open"])
         for store in stores.values():
             store.close()
     return [

@@ -99,4 +99,6 @@ def synthetic_case_files(count: int, *, agreements: int = 5) -> Iterator[CaseFil
                     done_on=due if done else None,
                 )
             )
+        if all(a.done_on for a in f.agreements) and contact < TODAY - timedelta(days=90):
+            case.closed_on = max(a.done_on for a in f.agreements if a.done_on)
         yield f

@@ -20,7 +20,7 @@ from models.store import CaseStore
 REPO = Path(__file__).resolve().parent.parent
 
 CHILD = """
-import json, resource, sys, time
+import json, sys, time
 from datetime import datetime, UTC
 from pathlib import Path
 from models.store import CaseStore
@@ -29,7 +29,9 @@ start = time.perf_counter()
 if sys.argv[2] == "unlock":
     store.unlock(sys.argv[3], now=datetime.now(UTC))
 elapsed = time.perf_counter() - start
-peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+# VmHWM, not ru_maxrss: on Linux ru_maxrss survives exec, so a child would report its parent's peak.
+with open("/proc/self/status") as status:
+    peak_kib = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
 print(json.dumps({"seconds": elapsed, "peak_mib": peak_kib / 1024}))
 """
 

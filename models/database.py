@@ -29,6 +29,9 @@ def _set_pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
+    # 16 MiB page cache (default 2 MiB): the "my cases" query reads every case row, and re-reading
+    # pages from the OS on each refresh made the list twice as slow at 10,000 cases.
+    cursor.execute("PRAGMA cache_size=-16384")
     cursor.close()
 
 

@@ -230,7 +230,12 @@ def overdue(store: CaseStore, *, today: date, include_due_soon: bool = True) -> 
     An MDO counts when the case is open, has no "no MDO needed" decision and no meeting held.
     """
     horizon = today + timedelta(days=DUE_SOON_DAYS if include_due_soon else -1)
-    held = select(MEETINGS.c.case_id).where(MEETINGS.c.held_on.is_not(None))
+    # NOT EXISTS probes the meetings index per open case; NOT IN would scan every meeting.
+    held = (
+        select(MEETINGS.c.id)
+        .where(MEETINGS.c.case_id == CASES.c.id, MEETINGS.c.held_on.is_not(None))
+        .exists()
+    )
     meetings_q = (
         select(
             CASES.c.id, CASES.c.contact_date, RESIDENTS.c.id.label("resident_id"), RESIDENTS.c.name
@@ -240,7 +245,7 @@ def overdue(store: CaseStore, *, today: date, include_due_soon: bool = True) -> 
             CASES.c.closed_on.is_(None),
             CASES.c.no_meeting_decided_on.is_(None),
             CASES.c.contact_date <= horizon - timedelta(days=MEETING_WINDOW_DAYS),
-            CASES.c.id.not_in(held),
+            ~held,
         )
     )
     agreements_q = (

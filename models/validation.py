@@ -101,7 +101,7 @@ def _text(
 ) -> list[FieldProblem]:
     """Length check, plus a blank check when ``blank_message`` says the field is required."""
     if blank_message is not None and not value.strip():
-        return [FieldProblem(field, blank_message)]
+        return [FieldProblem(field, _(blank_message))]
     return _too_long(field, _LABELS[key], value, limit)
 
 
@@ -110,13 +110,13 @@ def _not_future(
 ) -> list[FieldProblem]:
     if value is None or today is None or value <= today:
         return []
-    return [FieldProblem(field, message)]
+    return [FieldProblem(field, _(message))]
 
 
 def _not_before(field: str, value: date | None, start: date, message: str) -> list[FieldProblem]:
     if value is None or value >= start:
         return []
-    return [FieldProblem(field, message)]
+    return [FieldProblem(field, _(message))]
 
 
 def _is_int(value: object) -> bool:
@@ -149,13 +149,13 @@ def resident_problems(r: Resident, *, today: date | None = None) -> list[FieldPr
             "name",
             r.name,
             NAME_MAX,
-            blank_message=_("Fill in the resident's name."),
+            blank_message=N_("Fill in the resident's name."),
         ),
         *_not_future(
             "resident.date_of_birth",
             r.date_of_birth,
             today,
-            _("The date of birth cannot be in the future."),
+            N_("The date of birth cannot be in the future."),
         ),
         *_text("resident.address", "address", r.address, SHORT_TEXT_MAX),
         *_phone_problems("resident.phone", r.phone),
@@ -173,7 +173,7 @@ def _case_dates_problems(c: Case, today: date) -> list[FieldProblem]:
         "contact_date",
         c.contact_date,
         today,
-        _("The date of first contact cannot be in the future."),
+        N_("The date of first contact cannot be in the future."),
     )
     if c.no_meeting is not None:
         decided = c.no_meeting.decided_on
@@ -181,26 +181,29 @@ def _case_dates_problems(c: Case, today: date) -> list[FieldProblem]:
             "no_meeting.decided_on",
             decided,
             c.contact_date,
-            _("The decision cannot be before the first contact."),
+            N_("The decision cannot be before the first contact."),
         )
         problems += _not_future(
-            "no_meeting.decided_on", decided, today, _("The decision date cannot be in the future.")
+            "no_meeting.decided_on",
+            decided,
+            today,
+            N_("The decision date cannot be in the future."),
         )
     problems += _not_before(
         "closed_on",
         c.closed_on,
         c.contact_date,
-        _("A case cannot be closed before the first contact."),
+        N_("A case cannot be closed before the first contact."),
     )
     problems += _not_future(
-        "closed_on", c.closed_on, today, _("The closing date cannot be in the future.")
+        "closed_on", c.closed_on, today, N_("The closing date cannot be in the future.")
     )
     if c.consent is not None:
         problems += _not_future(
             "consent.recorded_on",
             c.consent.recorded_on,
             today,
-            _("The consent date cannot be in the future."),
+            N_("The consent date cannot be in the future."),
         )
     return problems
 
@@ -216,7 +219,7 @@ def case_problems(c: Case, *, today: date) -> list[FieldProblem]:
             "reason",
             c.no_meeting.reason,
             SHORT_TEXT_MAX,
-            blank_message=_("Give a reason why no MDO is needed."),
+            blank_message=N_("Give a reason why no MDO is needed."),
         )
     problems += _text("closing_note", "closing_note", c.closing_note, LONG_TEXT_MAX)
     return problems
@@ -232,7 +235,7 @@ def validate_case(c: Case, *, today: date) -> None:
 def participant_problems(p: Participant) -> list[FieldProblem]:
     """Problems with a participant. A professional's organisation is optional (white label)."""
     problems = _text(
-        "name", "name", p.name, NAME_MAX, blank_message=_("Fill in the participant's name.")
+        "name", "name", p.name, NAME_MAX, blank_message=N_("Fill in the participant's name.")
     )
     problems += _text("relation", "relation", p.relation, SHORT_TEXT_MAX)
     problems += _text("contact", "contact", p.contact, CONTACT_MAX)
@@ -299,7 +302,7 @@ def _done_problems(a: Agreement, meeting_date: date) -> list[FieldProblem]:
         message = _("Only a done agreement has a done date. Clear the date or mark it done.")
         return [FieldProblem("done_on", message)]
     return _not_before(
-        "done_on", a.done_on, meeting_date, _("The done date cannot be before the meeting.")
+        "done_on", a.done_on, meeting_date, N_("The done date cannot be before the meeting.")
     )
 
 
@@ -308,7 +311,7 @@ def agreement_problems(
 ) -> list[FieldProblem]:
     """Problems with an agreement made at the meeting held on ``meeting_date``."""
     problems = _text(
-        "what", "what", a.what, SHORT_TEXT_MAX, blank_message=_("Say what will be done.")
+        "what", "what", a.what, SHORT_TEXT_MAX, blank_message=N_("Say what will be done.")
     )
     problems += _owner_problems(a.owner_id, participant_ids)
     problems += agreement_due_problems(
