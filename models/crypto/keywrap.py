@@ -14,7 +14,7 @@ an envelope copied from another store, or relabelled with another key id, does n
 
 Wrapped blob layout (``WRAP_VERSION`` 1)::
 
-    version (1) || key_id (16) || nonce (12) || ciphertext (32) || GCM tag (16)
+    version (1) || key_id (4) || nonce (12) || ciphertext (32) || GCM tag (16)
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import pytest
 
 from models.crypto.kdf import KdfParams, derive
 from models.crypto.keywrap import check_passphrase, combine, unwrap, wrap
-from models.crypto.sealing import DataKey
+from models.crypto.sealing import KEY_ID_SIZE, DataKey
 from models.errors import ValidationError, WrongPassphraseError
 
 PARAMS = KdfParams(
@@ -75,7 +75,7 @@ def test_damaged_or_relabelled_envelope_is_refused() -> None:
     for bad in (WRAPPED[:-1], WRAPPED + b"\0", bytes([2]) + WRAPPED[1:], relabelled, b""):
         with pytest.raises(WrongPassphraseError):
             unwrap(kek, bad, store_id=STORE)
-    assert unwrap(kek, WRAPPED, store_id=STORE).key_id == WRAPPED[1:17]
+    assert unwrap(kek, WRAPPED, store_id=STORE).key_id == WRAPPED[1 : 1 + KEY_ID_SIZE]
 
 
 def test_combine_refuses_wrong_sizes() -> None:

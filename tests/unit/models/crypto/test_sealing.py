@@ -220,7 +220,10 @@ def _secret_forms(secret: bytes) -> list[str]:
     return [secret.hex(), secret.hex().upper(), repr(secret), str(secret), secret.decode("latin-1")]
 
 
-@given(secret=st.binary(min_size=32, max_size=32), key_id=st.binary(min_size=16, max_size=16))
+@given(
+    secret=st.binary(min_size=32, max_size=32),
+    key_id=st.binary(min_size=KEY_ID_SIZE, max_size=KEY_ID_SIZE),
+)
 def test_reprs_never_show_the_secret(secret: bytes, key_id: bytes) -> None:
     key = DataKey(key_id=key_id, secret=secret)
     sealer = Sealer(key)
