@@ -17,13 +17,17 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 def _set_pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+    # Python's sqlite3 only opens a transaction before INSERT/UPDATE/DELETE, so reads and DDL
+    # would run outside it. Take control instead (SQLAlchemy's documented pysqlite recipe): the
+    # driver stays in autocommit and ``_begin`` issues BEGIN whenever SQLAlchemy starts one.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
@@ -41,7 +45,12 @@ def make_engine(path: Path) -> Engine:
         f"sqlite:///{path}", poolclass=QueuePool, pool_size=2, max_overflow=2, hide_parameters=True
     )
     event.listen(engine, "connect", _set_pragmas)
+    event.listen(engine, "begin", _begin)
     return engine
+
+
+def _begin(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 def alembic_config() -> Config:
@@ -63,7 +72,39 @@ def current_revision(engine: Engine) -> str | None:
 
 def upgrade(engine: Engine) -> None:
     """Bring the schema to the newest revision (a no-op when it is there already)."""
+    migrate(engine, "head")
+
+
+def migrate(engine: Engine, revision: str) -> None:
+    """Move the schema to ``revision`` (up or down) in one transaction.
+
+    SQLite alters a table by copying it, which foreign keys forbid while they are enforced; so they
+    are switched off for the migration (the pragma only works outside a transaction) and checked
+    before the commit instead: a migration that breaks a reference rolls back whole.
+    """
     config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    head = ScriptDirectory.from_config(config).get_current_head()
+    if revision == "head" and current_revision(engine) == head:
+        return  # the common case at every start: nothing to do, no pragma juggling
+    with engine.connect() as connection:
+        raw = connection.connection.driver_connection
+        assert isinstance(raw, sqlite3.Connection)
+        raw.execute("PRAGMA foreign_keys=OFF")  # outside any transaction, or it is ignored
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                current = MigrationContext.configure(connection).get_current_revision()
+                if revision == "head" or current is None or _is_newer(config, revision, current):
+                    command.upgrade(config, revision)
+                else:
+                    command.downgrade(config, revision)
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"migration broke {len(broken)} foreign key references")
+        finally:
+            raw.execute("PRAGMA foreign_keys=ON")
+
+
+def _is_newer(config: Config, revision: str, than: str) -> bool:
+    scripts = ScriptDirectory.from_config(config)
+    return any(r.revision == than for r in scripts.iterate_revisions(revision, "base"))

@@ -149,6 +149,7 @@ class Meeting:
     strengths: list[str] = field(default_factory=list)  # ik kan
     needs: list[str] = field(default_factory=list)  # ik heb nodig
     present: list[str] = field(default_factory=list)  # participant ids at the table
+    progress: str = ""  # the meeting screen's step while it runs ("" not started, "done" finished)
 
 
 @dataclass(slots=True, kw_only=True)

@@ -172,6 +172,7 @@ def meeting_row(sealer: Sealer, m: Meeting) -> Row:
         "strengths": box.json("strengths", m.strengths),
         "needs": box.json("needs", m.needs),
         "present": json.dumps(m.present),
+        "progress": m.progress,
     }
 
 
@@ -187,6 +188,7 @@ def meeting_from_row(sealer: Sealer, row: Mapping[Any, Any]) -> Meeting:
         strengths=list(box.open_json("strengths", row["strengths"]) or []),
         needs=list(box.open_json("needs", row["needs"]) or []),
         present=list(json.loads(row["present"])),
+        progress=row["progress"],
     )
 
 

@@ -28,7 +28,7 @@ class KeyEnvelope(SQLModel, table=True):
     """A wrapped data key with the parameters needed to unwrap it (never the key itself)."""
 
     __tablename__ = "key_envelopes"
-    key_id: str = Field(primary_key=True)  # hex of the 16-byte key id
+    key_id: str = Field(primary_key=True)  # hex of the 4-byte key id
     wrapped_key: bytes
     kdf_params: str  # JSON, see models.crypto.kdf.KdfParams
     device_secret_required: bool
@@ -104,6 +104,7 @@ class MeetingRow(SQLModel, table=True):
     strengths: bytes | None = None
     needs: bytes | None = None
     present: str = "[]"  # JSON list of participant ids (random ids, no personal data)
+    progress: str = ""  # meeting screen step (a step name, no personal data)
 
 
 class AgreementRow(SQLModel, table=True):
