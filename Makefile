@@ -21,6 +21,7 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 
 test: lint
+	sh tests/e2e/install-chromium.sh
 	$(VENV)/bin/pytest
 
 bench: $(STAMP)

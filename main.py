@@ -1,6 +1,6 @@
 """Keukentafel: entry point and command line.
 
-    python main.py                      start the app (see `run --help`)
+    python main.py [run]                start the app: a window, or http://127.0.0.1:8550
     python main.py init                 set up the encrypted case file on this device
     python main.py seed --cases N       add N synthetic demo cases (Faker nl_NL; never real people)
     python main.py overdue [--json]     overdue and due-soon MDOs and agreements, most overdue first
@@ -153,9 +153,13 @@ def cmd_overdue(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    raise CliError(
-        _("The tablet app is not built yet; use the commands below. See `python main.py --help`.")
-    )
+    from ui.app import DEFAULT_PORT, run  # Flet loads only for this command
+
+    web = bool(getattr(args, "web", False))
+    port = getattr(args, "port", None)
+    if port is not None and not 1 <= port <= 65535:
+        raise CliError(_("--port must be between 1 and 65535."))
+    return run(args.store, web=web or port is not None, port=port or DEFAULT_PORT)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -170,6 +174,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help=_("start the app"))
+    run.add_argument(
+        "--web", action="store_true", help=_("serve in the browser on 127.0.0.1, open no window")
+    )
+    run.add_argument("--port", type=int, help=_("port for --web (default 8550)"))
     run.set_defaults(handler=cmd_run)
 
     init = sub.add_parser("init", help=_("set up the encrypted case file on this device"))

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import keyring
 import pytest
 
+from models.i18n import current_language, set_language
 from tests.support.memory_keyring import MemoryKeyring
 
 
@@ -22,3 +23,12 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
     finally:
         keyring.set_keyring(previous)
         MemoryKeyring.entries.clear()
+
+
+@pytest.fixture(scope="module")
+def english() -> Iterator[None]:
+    """Switch messages to English for a test module that asserts English texts."""
+    before = current_language()
+    set_language("en")
+    yield
+    set_language(before)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -41,16 +40,8 @@ from models.domain import (
     NoMeetingDecision,
     Resident,
 )
-from models.i18n import current_language, set_language
 
-
-@pytest.fixture(autouse=True, scope="module")
-def english() -> Iterator[None]:
-    """Messages are asserted in English; other tests may have switched the language."""
-    before = current_language()
-    set_language("en")
-    yield
-    set_language(before)
+pytestmark = pytest.mark.usefixtures("english")
 
 
 S = DeadlineState

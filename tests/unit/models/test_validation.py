@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -25,7 +24,6 @@ from models.domain import (
     Resident,
 )
 from models.errors import FieldProblem, ValidationError
-from models.i18n import current_language, set_language
 from models.validation import (
     LIST_MAX,
     LONG_TEXT_MAX,
@@ -45,14 +43,7 @@ from models.validation import (
     validate_resident,
 )
 
-
-@pytest.fixture(autouse=True, scope="module")
-def english() -> Iterator[None]:
-    """Messages are asserted in English; other tests may have switched the language."""
-    before = current_language()
-    set_language("en")
-    yield
-    set_language(before)
+pytestmark = pytest.mark.usefixtures("english")
 
 
 TODAY = date(2026, 6, 15)

@@ -1,0 +1,255 @@
+"""End to end: the app as served by ``python main.py run --web``, driven in headless Chromium.
+
+The server runs as a subprocess with its own ``KEUKENTAFEL_HOME`` and no OS key store (the
+``fail`` keyring backend, as on these machines), so the store is passphrase-only. The browser is
+Debian's ``/usr/bin/chromium`` (``tests/e2e/install-chromium.sh``); every request that is not to
+127.0.0.1 is aborted, so a test also proves the app works offline. Controls are found through
+Flutter's semantics tree by role and label, the way a screen reader finds them.
+
+Screenshots of every step go to ``test-output/e2e/<test>/``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = REPO / "test-output" / "e2e"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TABLET = {"width": 1024, "height": 768}
+PHONE = {"width": 390, "height": 844}
+PASSPHRASE = "een lange test wachtzin"  # synthetic, passphrase-only store: >= 12 characters
+SERVER_START_TIMEOUT = 30.0
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def server_env(home: Path) -> dict[str, str]:
+    env = {
+        "KEUKENTAFEL_HOME": str(home),
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(home),  # Flet writes nothing outside the test's folder
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+        "KEUKENTAFEL_LANG": "nl",
+    }
+    return env
+
+
+def seed(home: Path, cases: int) -> None:
+    env = server_env(home) | {"KEUKENTAFEL_PASSPHRASE": PASSPHRASE}
+    subprocess.run(
+        [sys.executable, str(REPO / "main.py"), "seed", "--cases", str(cases)],
+        env=env,
+        check=True,
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
+
+
+@dataclass
+class AppServer:
+    """``python main.py run --web --port N`` as a subprocess."""
+
+    home: Path
+    extra_env: dict[str, str] = field(default_factory=dict)
+    port: int = 0
+    process: subprocess.Popen[str] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.port = free_port()
+        log = (self.home / "server.log").open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, str(REPO / "main.py"), "run", "--web", "--port", str(self.port)],
+            env=server_env(self.home) | self.extra_env,
+            cwd=REPO,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
+        log.close()
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"server did not listen within {SERVER_START_TIMEOUT} s: {self.log()}")
+
+    def log(self) -> str:
+        return (self.home / "server.log").read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.process = None
+
+
+@pytest.fixture
+def app_home(tmp_path: Path) -> Path:
+    home = tmp_path / "home"
+    home.mkdir()
+    return home
+
+
+@pytest.fixture
+def make_server(app_home: Path) -> Iterator[type[AppServer] | object]:
+    servers: list[AppServer] = []
+
+    def start(**extra_env: str) -> AppServer:
+        server = AppServer(app_home, extra_env=dict(extra_env))
+        servers.append(server)
+        server.start()
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.skip("no /usr/bin/chromium: run tests/e2e/install-chromium.sh (make test does)")
+    with playwright_sync.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _local_only(route: object) -> None:
+    url: str = route.request.url  # type: ignore[attr-defined]
+    if url.startswith(("http://127.0.0.1", "blob:", "data:")):
+        route.continue_()  # type: ignore[attr-defined]
+    else:
+        route.abort()  # type: ignore[attr-defined]
+
+
+class App:
+    """A browser page on the app, with steps that also take a screenshot."""
+
+    def __init__(self, page: object, url: str, shots: Path) -> None:
+        self.page = page
+        self.url = url
+        self.shots = shots
+        self.step = 0
+
+    @property
+    def p(self):  # type: ignore[no-untyped-def]
+        return self.page
+
+    def open(self) -> None:
+        self.p.goto(self.url)
+        self.p.wait_for_function("() => !document.getElementById('loading')", timeout=30_000)
+        self.p.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=30_000)
+        self.p.evaluate("() => document.querySelector('flt-semantics-placeholder').click()")
+        self.p.wait_for_selector("flt-semantics", state="attached", timeout=10_000)
+
+    def textbox(self, name: str):  # type: ignore[no-untyped-def]
+        return self.p.get_by_role("textbox", name=re.compile(re.escape(name)))
+
+    def type_into(self, name: str, text: str) -> None:
+        box = self.textbox(name).first
+        box.click()
+        # Select-all does not reach an obscured Flutter field, and the DOM value can lag behind
+        # Flutter's: clear it key by key, generously.
+        self.p.keyboard.press("End")
+        for _ in range(len(box.input_value() or "") + 40):
+            self.p.keyboard.press("Backspace")
+        self.p.keyboard.type(text)
+
+    def button(self, name: str, *, exact: bool = False):  # type: ignore[no-untyped-def]
+        return self.p.get_by_role("button", name=name, exact=exact)
+
+    def text(self, pattern: str):  # type: ignore[no-untyped-def]
+        return self.p.get_by_text(re.compile(pattern))
+
+    def see(self, pattern: str, timeout: float = 15_000) -> None:
+        """Wait until some element's accessible text or label matches ``pattern``."""
+        try:
+            self._wait_for_text(pattern, timeout)
+        except Exception:
+            self.shot("timeout")
+            raise
+
+    def _wait_for_text(self, pattern: str, timeout: float) -> None:
+        self.p.wait_for_function(
+            """(pattern) => {
+                const re = new RegExp(pattern);
+                return [...document.querySelectorAll('flt-semantics, [aria-label]')].some(
+                    (el) => re.test(el.getAttribute('aria-label') || '') ||
+                            re.test(el.textContent || ''));
+            }""",
+            arg=pattern,
+            timeout=timeout,
+        )
+
+    def shot(self, name: str) -> Path:
+        self.p.wait_for_timeout(400)  # the canvas repaints a frame after the semantics DOM
+        self.step += 1
+        self.shots.mkdir(parents=True, exist_ok=True)
+        path = self.shots / f"{self.step:02d}-{name}.png"
+        self.p.screenshot(path=str(path))
+        return path
+
+
+@pytest.fixture
+def open_app(browser: object, request: pytest.FixtureRequest) -> Iterator[object]:
+    pages: list[object] = []
+
+    def open_(server: AppServer, viewport: dict[str, int] = TABLET) -> App:
+        context = browser.new_context(viewport=viewport)  # type: ignore[attr-defined]
+        page = context.new_page()
+        page.route("**/*", _local_only)
+        pages.append(context)
+        name = re.sub(r"[^\w.-]+", "_", request.node.name)
+        app = App(page, server.url, SHOTS / name)
+        app.open()
+        return app
+
+    yield open_
+    for context in pages:
+        context.close()  # type: ignore[attr-defined]

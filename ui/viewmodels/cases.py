@@ -1,0 +1,170 @@
+"""My cases: every case on the device, most urgent first, with badges, search and filters."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+from models import queries
+from models.deadlines import DeadlineState
+from models.domain import CaseStage
+from models.i18n import N_, _, ngettext
+from models.queries import CaseSummary
+from models.store import CaseStore
+
+
+class CaseFilter(StrEnum):
+    OPEN = "open"
+    WAITING_FOR_MDO = "waiting_for_mdo"
+    AGREEMENTS_RUNNING = "agreements_running"
+    CLOSED = "closed"
+
+
+FILTER_LABELS: dict[CaseFilter, str] = {
+    CaseFilter.OPEN: N_("Open"),
+    CaseFilter.WAITING_FOR_MDO: N_("Waiting for MDO"),
+    CaseFilter.AGREEMENTS_RUNNING: N_("Agreements running"),
+    CaseFilter.CLOSED: N_("Closed"),
+}
+
+STAGE_LABELS: dict[CaseStage, str] = {
+    CaseStage.CONTACT: N_("First contact"),
+    CaseStage.NO_MEETING_NEEDED: N_("No MDO needed"),
+    CaseStage.MEETING_PLANNED: N_("MDO planned"),
+    CaseStage.MEETING_HELD: N_("MDO held"),
+    CaseStage.AGREEMENTS_RUNNING: N_("Agreements running"),
+    CaseStage.CLOSED: N_("Closed"),
+}
+
+_WAITING_STAGES = frozenset({CaseStage.CONTACT, CaseStage.MEETING_PLANNED})
+
+
+def matches(summary: CaseSummary, case_filter: CaseFilter) -> bool:
+    if case_filter is CaseFilter.OPEN:
+        return summary.stage is not CaseStage.CLOSED
+    if case_filter is CaseFilter.WAITING_FOR_MDO:
+        return summary.stage in _WAITING_STAGES
+    if case_filter is CaseFilter.AGREEMENTS_RUNNING:
+        return summary.stage is CaseStage.AGREEMENTS_RUNNING
+    return summary.stage is CaseStage.CLOSED
+
+
+class BadgeKind(StrEnum):
+    WARNING = "warning"  # due soon
+    DANGER = "danger"  # overdue
+
+
+@dataclass(frozen=True, slots=True)
+class Badge:
+    text: str
+    kind: BadgeKind
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRow:
+    case_id: str
+    title: str
+    subtitle: str
+    badges: tuple[Badge, ...]
+    damaged: bool
+
+    @property
+    def label(self) -> str:
+        """One sentence for screen readers: name, stage and every badge."""
+        return ". ".join([self.title, self.subtitle, *(b.text for b in self.badges)])
+
+
+def badges_for(summary: CaseSummary) -> tuple[Badge, ...]:
+    badges: list[Badge] = []
+    meeting = summary.meeting
+    if meeting.state is DeadlineState.OVERDUE:
+        n = meeting.days_late
+        badges.append(
+            Badge(
+                ngettext("MDO overdue ({n} day)", "MDO overdue ({n} days)", n).format(n=n),
+                BadgeKind.DANGER,
+            )
+        )
+    elif meeting.state is DeadlineState.DUE_SOON:
+        n = meeting.days_left
+        text = (
+            _("MDO due today")
+            if n == 0
+            else ngettext("MDO due soon ({n} day left)", "MDO due soon ({n} days left)", n)
+        ).format(n=n)
+        badges.append(Badge(text, BadgeKind.WARNING))
+    if summary.overdue_agreements:
+        n = summary.overdue_agreements
+        badges.append(
+            Badge(
+                ngettext("{n} agreement overdue", "{n} agreements overdue", n).format(n=n),
+                BadgeKind.DANGER,
+            )
+        )
+    return tuple(badges)
+
+
+def row_for(summary: CaseSummary) -> CaseRow:
+    title = summary.resident_name if summary.resident_name is not None else _("(damaged record)")
+    subtitle = _("{stage} · contact {date}").format(
+        stage=_(STAGE_LABELS[summary.stage]), date=summary.contact_date.strftime("%d-%m-%Y")
+    )
+    return CaseRow(summary.case_id, title, subtitle, badges_for(summary), summary.damaged)
+
+
+@dataclass
+class CasesViewModel:
+    store: CaseStore
+    today: Callable[[], date]
+    search: str = ""
+    case_filter: CaseFilter = CaseFilter.OPEN
+    rows: list[CaseRow] = field(default_factory=list)
+    _all: list[CaseSummary] = field(default_factory=list)
+
+    def load(self) -> None:
+        """Read every case once; search and filters then work on this list."""
+        self._all = queries.case_summaries(self.store, today=self.today())
+        self._apply()
+
+    def set_search(self, text: str) -> None:
+        self.search = text
+        self._apply()
+
+    def set_filter(self, case_filter: CaseFilter) -> None:
+        self.case_filter = case_filter
+        self._apply()
+
+    @property
+    def total(self) -> int:
+        return len(self._all)
+
+    @property
+    def empty_message(self) -> str | None:
+        if self.rows:
+            return None
+        if not self._all:
+            return _("No cases yet. A new contact will show up here.")
+        return _("No cases match your search or filter.")
+
+    @property
+    def count_text(self) -> str:
+        n = len(self.rows)
+        return ngettext("{n} case", "{n} cases", n).format(n=n)
+
+    def filter_label(self, case_filter: CaseFilter) -> str:
+        return _(FILTER_LABELS[case_filter])
+
+    def _apply(self) -> None:
+        # The same matching as ``queries.case_summaries(search=...)``, without opening every name
+        # again on each key press.
+        needle = self.search.casefold().strip()
+        self.rows = [
+            row_for(s)
+            for s in self._all
+            if matches(s, self.case_filter)
+            and (
+                not needle or (s.resident_name is not None and needle in s.resident_name.casefold())
+            )
+        ]

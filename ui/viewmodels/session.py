@@ -1,0 +1,121 @@
+"""The app session: which screen shows, the store handle, locking by hand and after idle time.
+
+Screens follow from the store's state, never from a URL: no store yet -> first run; a locked store
+-> unlock; unlocked -> the app. A guard like this cannot be skipped by typing a route.
+The clock is injected, so the idle lock is tested without waiting.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+
+from models.store import CaseStore
+
+Clock = Callable[[], datetime]
+
+DEFAULT_IDLE_LOCK = timedelta(minutes=5)
+IDLE_LOCK_VARIABLE = "KEUKENTAFEL_AUTOLOCK_SECONDS"
+MIN_IDLE_LOCK = timedelta(seconds=5)
+
+
+def idle_lock_from_env(environ: Mapping[str, str] | None = None) -> timedelta:
+    """Auto-lock time: ``KEUKENTAFEL_AUTOLOCK_SECONDS`` when set and sensible, else 5 minutes."""
+    env = os.environ if environ is None else environ
+    text = env.get(IDLE_LOCK_VARIABLE, "").strip()
+    if not text:
+        return DEFAULT_IDLE_LOCK
+    try:
+        seconds = int(text)
+    except ValueError:
+        return DEFAULT_IDLE_LOCK
+    return max(timedelta(seconds=seconds), MIN_IDLE_LOCK)
+
+
+class IdleTimer:
+    """Counts time since the last user activity."""
+
+    def __init__(self, timeout: timedelta, clock: Clock) -> None:
+        self.timeout = timeout
+        self._clock = clock
+        self._last = clock()
+
+    def touch(self) -> None:
+        self._last = self._clock()
+
+    def remaining(self) -> timedelta:
+        return max(self.timeout - (self._clock() - self._last), timedelta(0))
+
+    def expired(self) -> bool:
+        return self._clock() - self._last >= self.timeout
+
+
+class Screen(StrEnum):
+    FIRST_RUN = "first_run"
+    UNLOCK = "unlock"
+    CASES = "cases"
+    SETTINGS = "settings"
+
+
+APP_SCREENS = (Screen.CASES, Screen.SETTINGS)  # the destinations of the navigation
+
+
+class AppSession:
+    """One user's session with the device store."""
+
+    def __init__(self, path: Path, *, clock: Clock, idle_lock: timedelta = DEFAULT_IDLE_LOCK):
+        self.path = path
+        self.clock = clock
+        self.store: CaseStore | None = None
+        self.idle = IdleTimer(idle_lock, clock)
+        self._destination = Screen.CASES
+
+    def start(self) -> None:
+        """Open the store (locked) if there is one; brings its schema up to date."""
+        if self.store is None and self.path.exists():
+            self.store = CaseStore.open(self.path)
+
+    @property
+    def screen(self) -> Screen:
+        if self.store is None:
+            return Screen.FIRST_RUN
+        if self.store.is_locked:
+            return Screen.UNLOCK
+        return self._destination
+
+    def go(self, screen: Screen) -> None:
+        """Move to an app screen; ignored for first-run and unlock (those follow the store)."""
+        if screen in APP_SCREENS:
+            self._destination = screen
+        self.touch()
+
+    def created(self, store: CaseStore) -> None:
+        self.store = store
+        self._destination = Screen.CASES
+        self.touch()
+
+    def unlocked(self) -> None:
+        self._destination = Screen.CASES
+        self.touch()
+
+    def touch(self) -> None:
+        self.idle.touch()
+
+    def lock(self) -> None:
+        if self.store is not None:
+            self.store.lock()
+
+    def lock_if_idle(self) -> bool:
+        """Lock when the idle time ran out. True when this call locked the store."""
+        if self.store is None or self.store.is_locked or not self.idle.expired():
+            return False
+        self.lock()
+        return True
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+            self.store = None

@@ -1,0 +1,104 @@
+"""My cases: search, filter chips and the list; only the list is redrawn while typing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import flet as ft
+
+from models.i18n import _
+from ui.viewmodels.cases import BadgeKind, CaseFilter, CaseRow, CasesViewModel
+from ui.views.common import DANGER_BG, WARNING_BG
+
+
+def badge(text: str, kind: BadgeKind) -> ft.Container:
+    return ft.Container(
+        content=ft.Text(text, color="#FFFFFF", size=14, weight=ft.FontWeight.W_600),
+        bgcolor=DANGER_BG if kind is BadgeKind.DANGER else WARNING_BG,
+        border_radius=12,
+        padding=ft.Padding.symmetric(horizontal=10, vertical=4),
+    )
+
+
+def case_tile(row: CaseRow) -> ft.Control:
+    return ft.Container(
+        content=ft.Column(
+            controls=[
+                ft.Text(
+                    row.title,
+                    size=18,
+                    weight=ft.FontWeight.W_600,
+                    italic=row.damaged,
+                    color="#6B6B6B" if row.damaged else None,
+                ),
+                ft.Text(row.subtitle, size=14),
+                ft.Row(controls=[badge(b.text, b.kind) for b in row.badges], wrap=True)
+                if row.badges
+                else ft.Container(height=0),
+            ],
+            spacing=4,
+            tight=True,
+        ),
+        padding=ft.Padding.symmetric(horizontal=16, vertical=12),
+        border=ft.Border.only(bottom=ft.BorderSide(1, "#E0E0E0")),
+    )
+
+
+class CasesView:
+    def __init__(self, vm: CasesViewModel, *, on_activity: Callable[[], None]) -> None:
+        self.vm = vm
+        self.on_activity = on_activity
+        vm.load()
+        self.search = ft.TextField(
+            label=_("Search by name"),
+            prefix_icon=ft.Icons.SEARCH,
+            value=vm.search,
+            on_change=self._search,
+            expand=True,
+        )
+        self.chips = {
+            f: ft.Chip(
+                label=vm.filter_label(f),
+                selected=f is vm.case_filter,
+                on_select=self._chooser(f),
+            )
+            for f in CaseFilter
+        }
+        self.count = ft.Text(size=14)
+        self.list = ft.ListView(expand=True, spacing=0)
+        self.control = ft.Column(
+            controls=[
+                ft.Row(controls=[self.search]),
+                ft.Row(controls=list(self.chips.values()), wrap=True, spacing=8),
+                self.count,
+                self.list,
+            ],
+            expand=True,
+            spacing=12,
+        )
+        self._show()
+
+    def _chooser(self, case_filter: CaseFilter) -> ft.ControlEventHandler[ft.Chip]:
+        def choose() -> None:
+            self.on_activity()
+            self.vm.set_filter(case_filter)
+            self._show()
+
+        return choose
+
+    def _search(self) -> None:
+        self.on_activity()
+        self.vm.set_search(self.search.value)
+        self._show()
+
+    def _show(self) -> None:
+        for f, chip in self.chips.items():
+            chip.selected = f is self.vm.case_filter
+        self.count.value = self.vm.count_text
+        empty = self.vm.empty_message
+        if empty:
+            self.list.controls = [
+                ft.Container(content=ft.Text(empty, size=16), padding=ft.Padding.all(16))
+            ]
+        else:
+            self.list.controls = [case_tile(r) for r in self.vm.rows]
