@@ -1,0 +1,127 @@
+"""The sync wire protocol between a device and the shared dossier server (pydantic models).
+
+A device sends **mutations** and receives **changes**:
+
+    push:  PushRequest(device_id, mutations)  ->  PushResponse(results: one per mutation)
+    pull:  PullRequest(cursor, limit)         ->  PullResponse(changes, cursor, done)
+
+- Ids are made on the device: every record has a UUID, and so does every mutation. The server
+  applies a (device, mutation id) once. A resend gets ``DUPLICATE``, and the same id with a
+  different payload (``Mutation.digest``) is refused.
+- A mutation carries only the fields it changes, plus ``base_seq``: the server sequence number of
+  the record as the device last *pulled* it. The server compares per field. A field that another
+  device changed after ``base_seq`` is not overwritten: the result is ``CONFLICT``, with the
+  server's values, and the user chooses. Edits to different fields merge. A device's own earlier
+  edits never conflict with its later ones.
+- A record's mutations apply in the order sent. When one is not applied (CONFLICT or REJECTED),
+  the server skips that record's later mutations in the same batch and returns no result for them;
+  they wait on the device.
+- Pull goes by the server's own sequence number, never by device clocks. ``device_time`` travels
+  along for the audit log only. Deletions travel as changes with ``op=delete`` (tombstones).
+
+Everything is ``extra="forbid"``: a field the other side does not know is an error, not silently
+dropped data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue
+
+PROTOCOL_VERSION = 1
+MAX_PUSH_BATCH = 500
+MAX_PULL_LIMIT = 1000
+
+
+class Entity(StrEnum):
+    RESIDENT = "resident"
+    CASE = "case"
+    PARTICIPANT = "participant"
+    MEETING = "meeting"
+    AGREEMENT = "agreement"
+    MEASUREMENT = "measurement"
+
+
+class Op(StrEnum):
+    UPSERT = "upsert"
+    DELETE = "delete"
+
+
+class Outcome(StrEnum):
+    APPLIED = "applied"  # new, applied now
+    DUPLICATE = "duplicate"  # applied before (a resend): acknowledged, not applied twice
+    CONFLICT = "conflict"  # a field changed on the server since base_seq; nothing applied
+    REJECTED = "rejected"  # not allowed or invalid; held back on the device with the reason
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Fields = dict[str, JsonValue]
+
+
+class Mutation(_Wire):
+    mutation_id: UUID
+    entity: Entity
+    record_id: UUID
+    case_id: UUID  # the server authorises by case and checks the resident's consent
+    op: Op
+    fields: Fields = Field(default_factory=dict)  # only the changed fields; empty for a delete
+    base_seq: int | None = None  # None: a record the server has not seen from us yet
+    device_time: AwareDatetime
+
+    def digest(self) -> str:
+        """What must be equal for a resend to count as the same mutation (device time excluded)."""
+        body = self.model_dump(mode="json", exclude={"device_time"})
+        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class PushRequest(_Wire):
+    protocol: int = PROTOCOL_VERSION
+    device_id: UUID
+    mutations: Annotated[list[Mutation], Field(max_length=MAX_PUSH_BATCH)]
+
+
+class MutationResult(_Wire):
+    mutation_id: UUID
+    outcome: Outcome
+    server_seq: int | None = None  # the record's sequence number after this mutation
+    reason: str | None = None  # a code for REJECTED ("not_authorised", "no_consent", ...)
+    server_fields: Fields | None = None  # CONFLICT: the server's current values of those fields
+    server_base_seq: int | None = None  # CONFLICT: rebase on this when keeping one's own value
+
+
+class PushResponse(_Wire):
+    results: list[MutationResult]
+
+
+class PullRequest(_Wire):
+    protocol: int = PROTOCOL_VERSION
+    cursor: int = 0  # the last server sequence number already received
+    limit: Annotated[int, Field(ge=1, le=MAX_PULL_LIMIT)] = 500
+
+
+class Change(_Wire):
+    seq: int
+    entity: Entity
+    record_id: UUID
+    case_id: UUID
+    op: Op
+    fields: Fields = Field(default_factory=dict)  # the fields this change set
+    origin_device: UUID
+    mutation_id: UUID
+    server_time: datetime
+
+
+class PullResponse(_Wire):
+    changes: list[Change]
+    cursor: int  # send this as the next PullRequest.cursor
+    done: bool  # False: more pages wait

@@ -1,0 +1,225 @@
+"""The sans-I/O sync engine, against an in-memory dossier with the server's rules."""
+
+from __future__ import annotations
+
+import uuid
+
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from sync import engine
+from sync.engine import DELETED, EntryState, OutboxEntry
+from sync.protocol import Entity, MutationResult, Outcome, PushRequest, PushResponse
+from tests.support.fake_dossier import FakeDossier
+from tests.support.sync_device import SimDevice
+
+AGREEMENT = Entity.AGREEMENT
+R1, R2 = uuid.UUID(int=11), uuid.UUID(int=12)
+
+
+def test_push_is_oldest_first_and_never_jumps_a_blocked_record() -> None:
+    d = SimDevice()
+    a1 = d.edit(AGREEMENT, R1, what="eerste")
+    d.edit(AGREEMENT, R1, what="tweede")
+    b1 = d.edit(AGREEMENT, R2, what="ander")
+    d.outbox[0] = OutboxEntry(mutation=a1, state=EntryState.HELD_BACK, reason="no_consent")
+    assert engine.next_push(d.outbox) == [b1]
+
+
+def test_a_resend_is_acknowledged_and_applied_once() -> None:
+    server, d = FakeDossier(), SimDevice()
+    m = d.edit(AGREEMENT, R1, what="Samen de post doorlopen")
+    for _ in range(50):
+        server.push(PushRequest(device_id=d.device_id, mutations=[m]))
+    assert server.apply_count[m.mutation_id] == 1
+    d.push(server)
+    assert d.outbox == [] and m.mutation_id in d.acknowledged
+
+
+def test_same_id_with_another_payload_is_refused_and_held_back() -> None:
+    server, d = FakeDossier(), SimDevice()
+    m = d.edit(AGREEMENT, R1, what="Samen de post doorlopen")
+    server.push(PushRequest(device_id=d.device_id, mutations=[m]))
+    forged = m.model_copy(update={"fields": {"what": "iets anders"}})
+    d.outbox = [OutboxEntry(mutation=forged)]
+    d.push(server)
+    assert d.outbox[0].state is EntryState.HELD_BACK
+    assert d.outbox[0].reason == "mutation_id_reused"
+    assert server.state()[(AGREEMENT, R1)] == {"what": "Samen de post doorlopen"}
+    # Held back, not dropped: still there, and retry puts it back in line.
+    assert engine.retry(d.outbox, forged.mutation_id)[0].state is EntryState.WAITING
+
+
+def test_a_result_missing_from_the_response_waits_for_the_next_round() -> None:
+    d = SimDevice()
+    m = d.edit(AGREEMENT, R1, what="x")
+    outcome = engine.read_push_response([m], PushResponse(results=[]))
+    assert engine.apply_push_outcome(d.outbox, outcome) == d.outbox
+    stranger = MutationResult(mutation_id=uuid.uuid4(), outcome=Outcome.APPLIED, server_seq=1)
+    outcome = engine.read_push_response([m], PushResponse(results=[stranger]))
+    assert outcome.acknowledged == frozenset()
+
+
+def test_edits_to_different_fields_merge() -> None:
+    server, a, b = FakeDossier(), SimDevice(), SimDevice()
+    a.edit(AGREEMENT, R1, what="Post doorlopen", due="2026-12-01")
+    a.sync(server)
+    b.sync(server)
+    a.edit(AGREEMENT, R1, what="Post doorlopen en ordenen")
+    b.edit(AGREEMENT, R1, due="2026-12-15")
+    a.sync(server)
+    b.sync(server)
+    a.sync(server)
+    expected = {"what": "Post doorlopen en ordenen", "due": "2026-12-15"}
+    assert a.replica[(AGREEMENT, R1)] == b.replica[(AGREEMENT, R1)] == expected
+    assert a.conflicts == b.conflicts == []
+
+
+def test_same_field_is_a_conflict_never_a_silent_overwrite() -> None:
+    server, a, b = FakeDossier(), SimDevice(), SimDevice()
+    a.edit(AGREEMENT, R1, what="Post doorlopen")
+    a.sync(server)
+    b.sync(server)
+    a.edit(AGREEMENT, R1, what="Versie van A")
+    b.edit(AGREEMENT, R1, what="Versie van B")
+    a.sync(server)
+    b.sync(server)  # pulls A's edit: conflict with its own unsent value
+    assert [(c.field, c.mine, c.theirs) for c in b.conflicts] == [
+        ("what", "Versie van B", "Versie van A")
+    ]
+    assert b.replica[(AGREEMENT, R1)]["what"] == "Versie van B"  # kept until B chooses
+    assert server.state()[(AGREEMENT, R1)]["what"] == "Versie van A"
+
+    b.resolve_all(keep_mine=True)
+    b.sync(server)
+    a.sync(server)
+    assert a.replica == b.replica == server.state()
+    assert server.state()[(AGREEMENT, R1)]["what"] == "Versie van B"
+
+
+def test_conflict_found_by_the_server_at_push_time() -> None:
+    """B pushes without pulling first: the server's per-field check catches it."""
+    server, a, b = FakeDossier(), SimDevice(), SimDevice()
+    a.edit(AGREEMENT, R1, what="begin")
+    a.sync(server)
+    b.sync(server)
+    a.edit(AGREEMENT, R1, what="van A")
+    a.sync(server)
+    b.edit(AGREEMENT, R1, what="van B")
+    b.push(server)
+    assert [(c.mine, c.theirs) for c in b.conflicts] == [("van B", "van A")]
+    assert b.outbox[0].state is EntryState.CONFLICT
+    b.resolve_all(keep_mine=False)
+    b.sync(server)
+    assert b.replica == server.state() and b.outbox == []
+
+
+def test_keeping_one_field_does_not_decide_the_others() -> None:
+    server, a, b = FakeDossier(), SimDevice(), SimDevice()
+    a.edit(AGREEMENT, R1, what="begin", note="begin")
+    a.sync(server)
+    b.sync(server)
+    a.edit(AGREEMENT, R1, what="A", note="A")
+    a.sync(server)
+    b.edit(AGREEMENT, R1, what="B", note="B")
+    b.push(server)
+    what = next(c for c in b.conflicts if c.field == "what")
+    result = engine.resolve(b.outbox, what, keep_mine=True)
+    b.outbox, b.conflicts = result.outbox, []
+    b.push(server)
+    b.push(server)
+    assert server.state()[(AGREEMENT, R1)] == {"what": "B", "note": "A"}
+    assert [c.field for c in b.conflicts] == ["note"]  # asked again, not silently overwritten
+
+
+def test_deleted_on_the_server_while_edited_here() -> None:
+    server, a, b = FakeDossier(), SimDevice(), SimDevice()
+    a.edit(AGREEMENT, R1, what="begin")
+    a.sync(server)
+    b.sync(server)
+    a.delete(AGREEMENT, R1)
+    a.sync(server)
+    b.edit(AGREEMENT, R1, what="toch nog")
+    b.pull(server)
+    assert [c.field for c in b.conflicts] == [DELETED]
+    b.resolve_all(keep_mine=False)
+    b.sync(server)
+    assert (AGREEMENT, R1) not in b.replica and b.outbox == []
+
+
+def test_deleting_what_someone_else_changed_asks_first() -> None:
+    server, a, b = FakeDossier(), SimDevice(), SimDevice()
+    a.edit(AGREEMENT, R1, what="begin")
+    a.sync(server)
+    b.sync(server)
+    a.edit(AGREEMENT, R1, what="aangepast")
+    a.sync(server)
+    b.delete(AGREEMENT, R1)
+    b.push(server)
+    assert [(c.field, c.theirs) for c in b.conflicts] == [(DELETED, {"what": "aangepast"})]
+    b.resolve_all(keep_mine=False)  # keep the record: restored locally from the server's copy
+    b.sync(server)
+    assert b.replica == server.state() == {(AGREEMENT, R1): {"what": "aangepast"}}
+
+
+class Convergence(RuleBasedStateMachine):
+    """Devices edit offline and sync in any order, some responses get lost; in the end every
+    replica equals the server, and every acknowledged save is on the server exactly once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.server = FakeDossier()
+        self.devices = [SimDevice() for _ in range(3)]
+        self.records = [uuid.UUID(int=100 + i) for i in range(3)]
+
+    @rule(
+        d=st.integers(0, 2),
+        r=st.integers(0, 2),
+        name=st.sampled_from(["what", "due", "note"]),
+        value=st.text(max_size=3),
+    )
+    def edit(self, d: int, r: int, name: str, value: str) -> None:
+        self.devices[d].edit(AGREEMENT, self.records[r], **{name: value})
+
+    @rule(d=st.integers(0, 2), r=st.integers(0, 2))
+    def delete(self, d: int, r: int) -> None:
+        if (AGREEMENT, self.records[r]) in self.devices[d].replica:
+            self.devices[d].delete(AGREEMENT, self.records[r])
+
+    @rule(d=st.integers(0, 2), lose=st.booleans())
+    def push(self, d: int, lose: bool) -> None:
+        self.devices[d].push(self.server, lose_response=lose)
+
+    @rule(d=st.integers(0, 2))
+    def pull(self, d: int) -> None:
+        self.devices[d].pull(self.server)
+
+    @rule(d=st.integers(0, 2), keep=st.booleans())
+    def resolve(self, d: int, keep: bool) -> None:
+        self.devices[d].resolve_all(keep_mine=keep)
+
+    @invariant()
+    def applied_at_most_once(self) -> None:
+        assert all(n == 1 for n in self.server.apply_count.values())
+
+    @precondition(lambda self: True)
+    @rule()
+    def heal_and_converge(self) -> None:
+        for _round in range(12):
+            for device in self.devices:
+                device.resolve_all(keep_mine=False)
+                device.sync(self.server)
+            if all(not d.outbox and not d.conflicts for d in self.devices):
+                break
+        for device in self.devices:
+            device.pull(self.server)
+        assert all(not d.outbox for d in self.devices)
+        for device in self.devices:
+            assert device.replica == self.server.state()
+            for mutation_id in device.acknowledged:
+                assert self.server.apply_count.get(mutation_id) == 1
+
+
+Convergence.TestCase.settings = settings(max_examples=150, stateful_step_count=30, deadline=None)
+TestConvergence = Convergence.TestCase
