@@ -21,7 +21,7 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 
 test: lint
-	sh tests/e2e/install-chromium.sh
+	sh tests/install-test-tools.sh
 	$(VENV)/bin/pytest
 
 bench: $(STAMP)

@@ -4,6 +4,7 @@
     python main.py init                 set up the encrypted case file on this device
     python main.py seed --cases N       add N synthetic demo cases (Faker nl_NL; never real people)
     python main.py overdue [--json]     overdue and due-soon MDOs and agreements, most overdue first
+    python main.py verify FILE          check a signed plan PDF: hash, every signature, the text
 
 The passphrase comes from ``KEUKENTAFEL_PASSPHRASE`` when set (for scripts and tests: anyone who can
 read your environment can then read the case file), otherwise it is asked for in the terminal.
@@ -162,6 +163,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run(args.store, web=web or port is not None, port=port or DEFAULT_PORT)
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    from models.verify import run_verify_cli  # pypdf loads only for this command
+
+    return run_verify_cli(args.file)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="keukentafel",
@@ -194,6 +201,10 @@ def build_parser() -> argparse.ArgumentParser:
     overdue.add_argument("--json", action="store_true", help=_("print JSON"))
     overdue.add_argument("--overdue-only", action="store_true", help=_("leave out due soon"))
     overdue.set_defaults(handler=cmd_overdue)
+
+    verify = sub.add_parser("verify", help=_("check a signed plan PDF"))
+    verify.add_argument("file", type=Path, help=_("the plan PDF to check"))
+    verify.set_defaults(handler=cmd_verify)
     return parser
 
 

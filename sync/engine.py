@@ -271,12 +271,20 @@ def plan_pull(
     for change in page.changes:
         key = (change.entity, change.record_id)
         if change.op is Op.UPSERT:
-            # The record exists on the server again: an open "they deleted it" question is moot.
-            conflicts = [
+            # The record exists on the server again: an open "they deleted it" question is moot,
+            # but the deletion did happen: clear the record here first (keeping the unsent local
+            # fields), then this change applies on top, just as on the server.
+            moot = [
                 c
                 for c in conflicts
-                if not ((c.entity, c.record_id) == key and c.field == DELETED and c.theirs is True)
+                if (c.entity, c.record_id) == key and c.field == DELETED and c.theirs is True
             ]
+            if moot:
+                conflicts = [c for c in conflicts if c not in moot]
+                mine_now = pending.get(key, {})
+                writes.append(_write(change, {}, op=Op.DELETE, advances_base=False))
+                again = {name: p.value for name, p in mine_now.items() if name != DELETED}
+                writes.append(_write(change, again, op=Op.UPSERT, advances_base=False))
         mine = pending.get((change.entity, change.record_id), {})
         own = change.origin_device == own_device
         deleted_here = DELETED in mine
@@ -292,7 +300,7 @@ def plan_pull(
                 # has nothing, so clear it locally and put back only the newer local fields.
                 writes.append(_write(change, {}))
                 again = {name: p.value for name, p in mine.items()}
-                writes.append(replace(_write(change, again, advances_base=False), op=Op.UPSERT))
+                writes.append(_write(change, again, op=Op.UPSERT, advances_base=False))
             continue
         if deleted_here:
             # Deleted here and not yet sent: never bring it back from a pull. If someone else
@@ -343,13 +351,17 @@ def merge_conflicts(open_: Sequence[Conflict], new: Iterable[Conflict]) -> list[
 
 
 def _write(
-    change: Change, fields: dict[str, JsonValue], *, advances_base: bool = True
+    change: Change,
+    fields: dict[str, JsonValue],
+    *,
+    op: Op | None = None,
+    advances_base: bool = True,
 ) -> LocalWrite:
     return LocalWrite(
         entity=change.entity,
         record_id=change.record_id,
         case_id=change.case_id,
-        op=change.op,
+        op=change.op if op is None else op,
         fields=fields,
         server_seq=change.seq,
         advances_base=advances_base,

@@ -12,6 +12,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import models.profile  # registers the profile table on SQLModel.metadata
+import models.signing_tables  # registers the signing tables on SQLModel.metadata
 import models.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 connection = context.config.attributes["connection"]

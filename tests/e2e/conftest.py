@@ -2,7 +2,7 @@
 
 The server runs as a subprocess with its own ``KEUKENTAFEL_HOME`` and no OS key store (the
 ``fail`` keyring backend, as on these machines), so the store is passphrase-only. The browser is
-Debian's ``/usr/bin/chromium`` (``tests/e2e/install-chromium.sh``); every request that is not to
+Debian's ``/usr/bin/chromium`` (``tests/install-test-tools.sh``); every request that is not to
 127.0.0.1 is aborted, so a test also proves the app works offline. Controls are found through
 Flutter's semantics tree by role and label, the way a screen reader finds them.
 
@@ -153,7 +153,7 @@ def make_server(app_home: Path) -> Iterator[type[AppServer] | object]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
-        pytest.skip("no /usr/bin/chromium: run tests/e2e/install-chromium.sh (make test does)")
+        pytest.skip("no /usr/bin/chromium: run tests/install-test-tools.sh (make test does)")
     with playwright_sync.sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield b

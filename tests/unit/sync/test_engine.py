@@ -163,6 +163,19 @@ def test_deleting_what_someone_else_changed_asks_first() -> None:
     assert b.replica == server.state() == {(AGREEMENT, R1): {"what": "aangepast"}}
 
 
+def test_deleted_and_made_again_elsewhere_while_edited_here() -> None:
+    """Found by the state machine: the deletion still applies under the re-created record."""
+    server, a, b = FakeDossier(), SimDevice(), SimDevice()
+    a.edit(AGREEMENT, R1, what="eerst")
+    a.delete(AGREEMENT, R1)
+    a.edit(AGREEMENT, R1, due="2026-12-01")
+    b.edit(AGREEMENT, R1, due="2026-12-01")
+    a.sync(server)
+    b.sync(server)
+    a.sync(server)
+    assert a.replica == b.replica == server.state() == {(AGREEMENT, R1): {"due": "2026-12-01"}}
+
+
 class Convergence(RuleBasedStateMachine):
     """Devices edit offline and sync in any order, some responses get lost; in the end every
     replica equals the server, and every acknowledged save is on the server exactly once."""
@@ -221,5 +234,5 @@ class Convergence(RuleBasedStateMachine):
                 assert self.server.apply_count.get(mutation_id) == 1
 
 
-Convergence.TestCase.settings = settings(max_examples=150, stateful_step_count=30, deadline=None)
+Convergence.TestCase.settings = settings(max_examples=300, stateful_step_count=30, deadline=None)
 TestConvergence = Convergence.TestCase
