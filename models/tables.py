@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Index
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
 
@@ -67,6 +67,15 @@ class ResidentRow(SQLModel, table=True):
 
 class CaseRow(SQLModel, table=True):
     __tablename__ = "cases"
+    # The MDO clock only runs for open cases without a "no MDO needed" decision: a partial index
+    # keeps the overdue check from walking every closed case.
+    __table_args__ = (
+        Index(
+            "ix_cases_awaiting_meeting",
+            "contact_date",
+            sqlite_where=text("closed_on IS NULL AND no_meeting_decided_on IS NULL"),
+        ),
+    )
     id: str = Field(primary_key=True)
     resident_id: str = Field(foreign_key="residents.id", index=True)
     contact_date: date = Field(index=True)
@@ -95,8 +104,10 @@ class ParticipantRow(SQLModel, table=True):
 
 class MeetingRow(SQLModel, table=True):
     __tablename__ = "meetings"
+    # (case_id, held_on) answers "has this case held its MDO?" from the index alone.
+    __table_args__ = (Index("ix_meetings_case_id_held_on", "case_id", "held_on"),)
     id: str = Field(primary_key=True)
-    case_id: str = Field(foreign_key="cases.id", index=True)
+    case_id: str = Field(foreign_key="cases.id")
     planned_for: datetime | None = None
     held_on: date | None = None
     place: bytes | None = None
