@@ -101,8 +101,12 @@ def cmd_seed(args: argparse.Namespace) -> int:
         store = _create(args.store)
     today = args.today or today_in_amsterdam(_now())
     try:
+        # Synthetic demo data stays on this device: it must never reach the shared dossier.
         added = store.add_case_files(
-            demo_case_files(args.cases, today=today, seed=args.seed), today=today, now=_now()
+            demo_case_files(args.cases, today=today, seed=args.seed),
+            today=today,
+            now=_now(),
+            queue_for_sync=False,
         )
     finally:
         store.close()

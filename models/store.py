@@ -23,17 +23,17 @@ from __future__ import annotations
 import logging
 import os
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from models import database, records
+from models import changes, database, outbox, records
 from models.calendar import today_in_amsterdam
 from models.crypto import backoff, device_secret, kdf, keywrap
 from models.crypto.sealing import DataKey, Sealer
@@ -77,6 +77,8 @@ from models.validation import (
 
 log = logging.getLogger(__name__)
 
+R = TypeVar("R", Participant, Meeting, Agreement, Measurement)
+
 STORE_FILENAME = "keukentafel.db"
 
 
@@ -111,6 +113,9 @@ class CaseStore:
         self.engine = engine
         self.store_id = store_id
         self._sealer: Sealer | None = None
+        # Stamps queued changes with the device time (audit information for the server, never a
+        # rule: rules take ``today``). Replace it in tests.
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     def __repr__(self) -> str:
         state = "locked" if self.is_locked else "unlocked"
@@ -347,12 +352,21 @@ class CaseStore:
 
     # -- writes -------------------------------------------------------------------------------
 
-    def add_case_files(self, files: Iterable[CaseFile], *, today: date, now: datetime) -> int:
-        """Insert whole case files (new contact, seed data, import) in one transaction.
+    def add_case_files(
+        self,
+        files: Iterable[CaseFile],
+        *,
+        today: date,
+        now: datetime,
+        queue_for_sync: bool = True,
+    ) -> int:
+        """Insert whole case files (new contact, import) in one transaction, with their outbox rows.
 
         Everything is validated before anything is written. Returns the number of cases added.
+        ``queue_for_sync=False`` keeps the cases on this device only (synthetic demo data).
         """
         sealer = self.sealer
+        queued: list[dict[str, Any]] = []
         buckets: dict[str, list[dict[str, Any]]] = {
             "residents": [],
             "cases": [],
@@ -370,11 +384,15 @@ class CaseStore:
             buckets["meetings"] += [records.meeting_row(sealer, m) for m in f.meetings]
             buckets["agreements"] += [records.agreement_row(sealer, a) for a in f.agreements]
             buckets["measurements"] += [records.measurement_row(sealer, m) for m in f.measurements]
+            if queue_for_sync:
+                queued += _new_case_changes(sealer, f, now=now)
             count += 1
         with self.engine.begin() as conn:
             for table in (RESIDENTS, CASES, PARTICIPANTS, MEETINGS, AGREEMENTS, MEASUREMENTS):
                 if buckets[table.name]:
                     conn.execute(insert(table), buckets[table.name])
+            if queued:
+                conn.execute(insert(outbox.OUTBOX), queued)
         return count
 
     def add_case(self, case: Case, *, today: date, now: datetime) -> None:
@@ -388,23 +406,52 @@ class CaseStore:
         del row["created_at"]
         with self.engine.begin() as conn:
             _require(conn, CASES, case.id)
+            old = self._old_case(conn, case.id)
             conn.execute(
                 update(RESIDENTS).where(RESIDENTS.c.id == case.resident.id).values(resident)
             )
             conn.execute(update(CASES).where(CASES.c.id == case.id).values(row))
+            self._queue(conn, old.resident if old else None, case.resident, case_id=case.id)
+            self._queue(conn, old, case, case_id=case.id)
+
+    def _old_case(self, conn: Connection, case_id: str) -> Case | None:
+        row = conn.execute(select(CASES).where(CASES.c.id == case_id)).mappings().one()
+        resident_row = (
+            conn.execute(select(RESIDENTS).where(RESIDENTS.c.id == row["resident_id"]))
+            .mappings()
+            .one()
+        )
+        try:
+            resident = records.resident_from_row(self.sealer, resident_row)
+            return records.case_from_row(self.sealer, row, resident)
+        except DamagedRecordError:
+            return None  # overwriting a damaged record: every field counts as changed
+
+    def _queue(
+        self, conn: Connection, old: changes.Record | None, new: changes.Record, *, case_id: str
+    ) -> None:
+        """Put the fields that changed in the outbox, in the same transaction as the write."""
+        changed = changes.changed_fields(old, new)
+        if changed:
+            outbox.append(
+                conn,
+                self.sealer,
+                entity=changes.ENTITY_OF[type(new)],
+                record_id=new.id,
+                case_id=case_id,
+                fields=changed,
+                now=self.clock(),
+            )
 
     def save_participant(self, participant: Participant) -> None:
         validate_participant(participant)
         self._upsert(
-            PARTICIPANTS,
-            records.participant_row(self.sealer, participant),
-            "cases",
-            participant.case_id,
+            PARTICIPANTS, participant, records.participant_row, records.participant_from_row
         )
 
     def save_meeting(self, meeting: Meeting) -> None:
         validate_meeting(meeting)
-        self._upsert(MEETINGS, records.meeting_row(self.sealer, meeting), "cases", meeting.case_id)
+        self._upsert(MEETINGS, meeting, records.meeting_row, records.meeting_from_row)
 
     def save_agreement(self, agreement: Agreement) -> None:
         with self.engine.connect() as conn:
@@ -422,33 +469,84 @@ class CaseStore:
         if when is None:
             raise RecordNotFoundError("meetings", agreement.meeting_id)
         validate_agreement(agreement, meeting_date=when, participant_ids=participant_ids)
-        self._upsert(
-            AGREEMENTS, records.agreement_row(self.sealer, agreement), "cases", agreement.case_id
-        )
+        self._upsert(AGREEMENTS, agreement, records.agreement_row, records.agreement_from_row)
 
     def save_measurement(self, measurement: Measurement) -> None:
         validate_measurement(measurement)
         self._upsert(
-            MEASUREMENTS,
-            records.measurement_row(self.sealer, measurement),
-            "cases",
-            measurement.case_id,
+            MEASUREMENTS, measurement, records.measurement_row, records.measurement_from_row
         )
 
-    def _upsert(self, table: Table, row: dict[str, Any], parent: str, parent_id: str) -> None:
+    def _upsert(
+        self,
+        table: Table,
+        record: R,
+        to_row: Callable[[Sealer, R], dict[str, Any]],
+        from_row: Callable[[Sealer, Any], R],
+    ) -> None:
+        """Insert or update one record of a case, and queue what changed, in one transaction."""
+        sealer = self.sealer
+        row = to_row(sealer, record)
+        case_id = changes.case_id_of(record)
         with self.engine.begin() as conn:
-            _require(conn, CASES, parent_id)
+            _require(conn, CASES, case_id)
+            old_row = conn.execute(select(table).where(table.c.id == record.id)).mappings().first()
+            old: R | None = None
+            if old_row is not None:
+                try:
+                    old = from_row(sealer, old_row)
+                except DamagedRecordError:
+                    old = None  # overwriting a damaged record: every field counts as changed
             values = {k: v for k, v in row.items() if k != "id"}
             conn.execute(
                 sqlite_insert(table)
                 .values(row)
                 .on_conflict_do_update(index_elements=["id"], set_=values)
             )
+            self._queue(conn, old, record, case_id=case_id)
 
     def delete_agreement(self, agreement_id: str) -> None:
         with self.engine.begin() as conn:
             _require(conn, AGREEMENTS, agreement_id)
+            case_id = conn.execute(
+                select(AGREEMENTS.c.case_id).where(AGREEMENTS.c.id == agreement_id)
+            ).scalar_one()
             conn.execute(delete(AGREEMENTS).where(AGREEMENTS.c.id == agreement_id))
+            outbox.append(
+                conn,
+                self.sealer,
+                entity=changes.Entity.AGREEMENT,
+                record_id=agreement_id,
+                case_id=case_id,
+                fields={},
+                now=self.clock(),
+                op="delete",
+            )
+
+
+def _new_case_changes(sealer: Sealer, f: CaseFile, *, now: datetime) -> list[dict[str, Any]]:
+    """Outbox rows for a whole new case, in the order the server needs them (resident first)."""
+    rows: list[dict[str, Any]] = []
+    new: list[changes.Record] = [f.case.resident, f.case, *f.participants, *f.meetings]
+    for record in [*new, *f.agreements, *f.measurements]:
+        mutation_id = str(uuid.uuid4())
+        fields = changes.fields_of(record)
+        rows.append(
+            {
+                "mutation_id": mutation_id,
+                "entity": changes.ENTITY_OF[type(record)].value,
+                "record_id": record.id,
+                "case_id": f.case.id,
+                "op": "upsert",
+                "fields": sealer.seal_json(
+                    fields, table="outbox", column="fields", row_id=mutation_id
+                ),
+                "base_seq": None,
+                "device_time": now,
+                "state": "waiting",
+            }
+        )
+    return rows
 
 
 def _require(conn: Connection, table: Table, record_id: str) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
+import models.outbox  # registers the outbox tables on SQLModel.metadata
 import models.profile  # registers the profile table on SQLModel.metadata
 import models.signing_tables  # registers the signing tables on SQLModel.metadata
 import models.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
