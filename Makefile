@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench catalogs clean
+.PHONY: run test lint bench catalogs clean server test-server
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +14,14 @@ $(STAMP): pyproject.toml constraints.txt
 
 run: $(STAMP)
 	$(PY) main.py run
+
+# The shared dossier server (see server/README.md): migrate, then serve on 127.0.0.1:8000.
+server: $(STAMP)
+	$(PY) -m server
+
+# Only the server's tests, on SQLite and on a private PostgreSQL (installed when missing).
+test-server: $(STAMP)
+	$(VENV)/bin/pytest tests/unit/server tests/integration/server
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

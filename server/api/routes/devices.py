@@ -1,0 +1,100 @@
+"""Enrolment codes, device enrolment, and revoking a (lost) device."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request, status
+
+from server import audit
+from server.api.deps import Administrator, EngineDep, SessionDep, SettingsDep, refuse
+from server.audit import Action, Actor, Result
+from server.crud import devices as crud_devices
+from server.errors import NotFound, Unauthorised
+from server.models.devices import (
+    Device,
+    DeviceCredential,
+    DeviceEnrol,
+    DevicePublic,
+    EnrolmentCodePublic,
+)
+from server.models.types import utcnow
+
+router = APIRouter(tags=["devices"])
+
+
+@router.post(
+    "/enrolment-codes", response_model=EnrolmentCodePublic, status_code=status.HTTP_201_CREATED
+)
+def create_enrolment_code(
+    admin: Administrator, session: SessionDep, settings: SettingsDep
+) -> EnrolmentCodePublic:
+    row, code = crud_devices.create_enrolment_code(
+        session=session,
+        settings=settings,
+        organisation_id=admin.organisation_id,
+        created_by=admin.account_id,
+        now=utcnow(),
+    )
+    session.commit()
+    return EnrolmentCodePublic(code=code, expires_at=row.expires_at)
+
+
+@router.post("/devices/enrol", response_model=DeviceCredential, status_code=status.HTTP_201_CREATED)
+def enrol(
+    request: Request, body: DeviceEnrol, session: SessionDep, engine: EngineDep
+) -> DeviceCredential:
+    enrolled = crud_devices.enrol_device(
+        session=session, code=body.code, label=body.label, now=utcnow()
+    )
+    if enrolled is None:
+        error = Unauthorised("invalid_enrolment_code", "This code is unknown, used or expired.")
+        raise refuse(engine, request, Actor(), error)
+    device, secret = enrolled
+    audit.record(
+        session,
+        [
+            audit.event(
+                Actor(device_id=device.id, organisation_id=device.organisation_id),
+                action=Action.ENROL,
+                outcome=Result.SUCCESS,
+                authorisation="granted",
+                route="/devices/enrol",
+            )
+        ],
+    )
+    session.commit()
+    return DeviceCredential(device_id=device.id, device_secret=secret)
+
+
+@router.get("/devices", response_model=list[DevicePublic])
+def list_devices(admin: Administrator, session: SessionDep) -> list[Device]:
+    return crud_devices.list_devices(session=session, organisation_id=admin.organisation_id)
+
+
+@router.post("/devices/{device_id}/revoke", response_model=DevicePublic)
+def revoke(
+    request: Request,
+    device_id: uuid.UUID,
+    admin: Administrator,
+    session: SessionDep,
+    engine: EngineDep,
+) -> Device:
+    device = session.get(Device, device_id)
+    if device is None or device.organisation_id != admin.organisation_id:
+        raise refuse(engine, request, admin.actor, NotFound("not_found", "No such device."))
+    crud_devices.revoke_device(session=session, device=device, now=utcnow())
+    audit.record(
+        session,
+        [
+            audit.event(
+                admin.actor,
+                action=Action.REVOKE,
+                outcome=Result.SUCCESS,
+                authorisation="granted",
+                route="/devices/{device_id}/revoke",
+            )
+        ],
+    )
+    session.commit()
+    return device

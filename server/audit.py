@@ -1,0 +1,136 @@
+"""Writing and checking the audit log (NEN 7513). See server/models/audit.py for the table.
+
+``record(session, events)`` appends rows in the caller's transaction: the audit rows of a change
+commit together with it, or not at all. ``record_refusal`` writes in a transaction of its own, for
+requests whose own transaction is rolled back. Rows hold ids and codes only, never case contents.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Engine, update
+from sqlmodel import Session, col, select
+
+from server.models.audit import AuditEvent, AuditEventBase, AuditHead
+from server.models.types import utcnow
+
+GENESIS = "0" * 64
+
+
+class Action(StrEnum):
+    CREATE = "create"
+    READ = "read"
+    UPDATE = "update"
+    DELETE = "delete"
+    EXPORT = "export"
+    LOGIN = "login"
+    ENROL = "enrol"
+    REVOKE = "revoke"
+    ACCESS = "access"  # a request refused before it reached a case
+
+
+class Result(StrEnum):
+    SUCCESS = "success"
+    REFUSED = "refused"
+    CONFLICT = "conflict"
+    DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    account_id: uuid.UUID | None = None
+    role: str | None = None
+    device_id: uuid.UUID | None = None
+    organisation_id: uuid.UUID | None = None
+
+
+def event(
+    actor: Actor,
+    *,
+    action: Action,
+    outcome: Result,
+    authorisation: str,
+    case_id: uuid.UUID | None = None,
+    entity: str | None = None,
+    record_id: uuid.UUID | None = None,
+    device_time: datetime | None = None,
+    reason: str | None = None,
+    route: str | None = None,
+) -> AuditEventBase:
+    return AuditEventBase(
+        event_id=uuid.uuid4(),
+        action=action,
+        server_time=utcnow(),
+        device_time=device_time,
+        outcome=outcome,
+        reason=reason,
+        account_id=actor.account_id,
+        role=actor.role,
+        device_id=actor.device_id,
+        organisation_id=actor.organisation_id,
+        case_id=case_id,
+        entity=entity,
+        record_id=record_id,
+        authorisation=authorisation,
+        route=route,
+    )
+
+
+def content_hash(prev_hash: str, row: AuditEventBase) -> str:
+    body = row.model_dump(mode="json", include=set(AuditEventBase.model_fields))
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
+
+
+def record(session: Session, events: Iterable[AuditEventBase]) -> None:
+    """Append events to the chain in the session's transaction (locks the chain's head)."""
+    events = list(events)
+    if not events:
+        return
+    # The UPDATE takes the head's row lock (PostgreSQL) or the write lock (SQLite) until commit.
+    session.execute(
+        update(AuditHead).where(col(AuditHead.id) == 1).values(count=AuditHead.count + len(events))
+    )
+    head = session.exec(select(AuditHead).where(AuditHead.id == 1)).one()
+    previous = head.last_hash
+    for item in events:
+        digest = content_hash(previous, item)
+        session.add(AuditEvent(**item.model_dump(), prev_hash=previous, hash=digest))
+        previous = digest
+    head.last_hash = previous
+    session.add(head)
+    session.flush()
+
+
+def record_refusal(engine: Engine, item: AuditEventBase) -> None:
+    with Session(engine) as session:
+        record(session, [item])
+        session.commit()
+
+
+def verify_chain(rows: Sequence[AuditEvent], *, start: str = GENESIS) -> int | None:
+    """The id of the first row that breaks the chain, or None when the whole chain holds."""
+    previous = start
+    for row in rows:
+        base = AuditEventBase.model_validate(row, from_attributes=True)
+        if row.prev_hash != previous or row.hash != content_hash(previous, base):
+            return row.id
+        previous = row.hash
+    return None
+
+
+def verify_database(session: Session) -> int | None:
+    rows = session.exec(select(AuditEvent).order_by(col(AuditEvent.id))).all()
+    broken = verify_chain(rows)
+    if broken is not None:
+        return broken
+    head = session.exec(select(AuditHead).where(AuditHead.id == 1)).one()
+    last = rows[-1].hash if rows else GENESIS
+    return None if head.last_hash == last and head.count == len(rows) else -1

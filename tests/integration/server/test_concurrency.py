@@ -1,0 +1,69 @@
+"""The same push sent 50 times at once, to a real uvicorn on loopback: applied once."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from sync.protocol import Entity, Outcome, PushRequest, PushResponse
+from tests.integration.server.test_sync_rules import _mutation
+from tests.integration.server.world import World
+
+
+@pytest.fixture
+def live_url(app: FastAPI) -> Iterator[str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.mark.slow
+def test_fifty_concurrent_identical_pushes_apply_once(world: World, live_url: str) -> None:
+    login = world.member(world.organisation())
+    case = uuid.uuid4()
+    request = PushRequest(
+        device_id=login.device_id,
+        mutations=[
+            _mutation(Entity.CASE, case, case, consent_given=True),
+            _mutation(Entity.AGREEMENT, uuid.uuid4(), case, what="Eén keer"),
+        ],
+    )
+    body = request.model_dump(mode="json")
+
+    def send(_: int) -> PushResponse:
+        with httpx.Client(base_url=live_url, timeout=60) as client:
+            response = client.post("/sync/push", json=body, headers=login.headers)
+            assert response.status_code == 200, response.text
+            return PushResponse.model_validate(response.json())
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        responses = list(pool.map(send, range(50)))
+    outcomes = Counter(tuple(r.outcome for r in response.results) for response in responses)
+    assert outcomes == {
+        (Outcome.APPLIED, Outcome.APPLIED): 1,
+        (Outcome.DUPLICATE, Outcome.DUPLICATE): 49,
+    }
+    counts = world.dossier(login).apply_count
+    assert sorted(counts.values()) == [1, 1]

@@ -1,0 +1,61 @@
+"""schemathesis against the app's OpenAPI schema: whatever is sent, never a server error.
+
+It calls every operation with generated input, as an administrator and (on the sync routes) as a
+professional: bodies the schema allows must get an answer, refusals included, but never a 5xx.
+Cross-user access is not its job; test_access_matrix.py covers that.
+"""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.schemas import OpenApiSchema
+from sqlalchemy import Engine
+
+from server.app import create_app
+from server.models.accounts import Role
+from server.settings import Settings
+from tests.integration.server.world import World
+
+# schemathesis's ASGI client calls from the peer "testclient": this app trusts it as the TLS proxy,
+# and every call says X-Forwarded-Proto: https, so the calls reach the routes.
+PROXY = {"X-Forwarded-Proto": "https"}
+
+
+@pytest.fixture
+def api_schema(
+    world: World, settings: Settings, engine: Engine, database_url: str
+) -> OpenApiSchema:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("schemathesis runs once, on SQLite")
+    org = world.organisation()
+    professional = world.member(org, Role.PROFESSIONAL)
+    app = create_app(
+        settings.model_copy(update={"trusted_proxies": ("testclient",)}), engine=engine
+    )
+    app.state.schemathesis_headers = {
+        "admin": {**org.admin.headers, **PROXY},
+        "professional": {**professional.headers, **PROXY},
+    }
+    loaded = schemathesis.openapi.from_dict(app.openapi())
+    loaded.app = app
+    return loaded
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@pytest.mark.slow
+@schema.parametrize()
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_no_server_errors(case: schemathesis.Case) -> None:
+    app = case.operation.schema.app
+    role = "professional" if case.path.startswith("/sync") else "admin"
+    response = case.call(headers=app.state.schemathesis_headers[role])
+    assert response.status_code < 500, f"{case.method} {case.path}: {response.status_code}"
+    assert "tls_required" not in response.text
