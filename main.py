@@ -5,6 +5,9 @@
     python main.py seed --cases N       add N synthetic demo cases (Faker nl_NL; never real people)
     python main.py overdue [--json]     overdue and due-soon MDOs and agreements, most overdue first
     python main.py verify FILE          check a signed plan PDF: hash, every signature, the text
+    python main.py enrol URL CODE       link this device to the dossier server (one-time code)
+    python main.py sync                 one sync cycle with the dossier server; exit codes:
+                                        0 synced, 1 error or offline, 3 conflicts wait for you
 
 The passphrase comes from ``KEUKENTAFEL_PASSPHRASE`` when set (for scripts and tests: anyone who can
 read your environment can then read the case file), otherwise it is asked for in the terminal.
@@ -24,6 +27,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from models import queries
 from models.calendar import today_in_amsterdam
@@ -33,8 +37,12 @@ from models.errors import KeukentafelError, StoreNotFoundError
 from models.i18n import LANGUAGES, _, ngettext, set_language
 from models.store import CaseStore
 
+if TYPE_CHECKING:
+    from sync.cycle import SyncStatus
+
 EXIT_ERROR = 1
 EXIT_UNEXPECTED = 2
+EXIT_CONFLICTS = 3  # sync: done, but conflicts wait for the user's choice
 
 
 class CliError(KeukentafelError):
@@ -173,6 +181,102 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return run_verify_cli(args.file)
 
 
+def _account_login(*, ask_email: bool) -> tuple[str, str]:
+    """The professional's account e-mail and password: from the environment, else asked."""
+    email = os.environ.get("KEUKENTAFEL_ACCOUNT_EMAIL", "")
+    password = os.environ.get("KEUKENTAFEL_ACCOUNT_PASSWORD", "")
+    if (ask_email and not email) or not password:
+        if not sys.stdin.isatty():
+            raise CliError(
+                _(
+                    "Set KEUKENTAFEL_ACCOUNT_EMAIL and KEUKENTAFEL_ACCOUNT_PASSWORD or run this "
+                    "in a terminal to type them."
+                )
+            )
+        if ask_email and not email:
+            email = input(_("E-mail address of your account: ")).strip()
+        if not password:
+            password = getpass.getpass(_("Password of your account: "))
+    return email, password
+
+
+def cmd_enrol(args: argparse.Namespace) -> int:
+    from sync.cycle import enrol_device  # httpx loads only for the sync commands
+
+    try:
+        store = _open_unlocked(args.store)
+    except StoreNotFoundError:
+        store = _create(args.store)
+    try:
+        email, password = _account_login(ask_email=True)
+        enrol_device(store, args.url, args.code, email=email, password=password, label=args.label)
+    finally:
+        store.close()
+    print(_("This device is now linked to the dossier server."))
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from sync import cycle
+
+    store = _open_unlocked(args.store)
+    try:
+        status = cycle.run_cycle(store)
+        if status.code in cycle.LOGIN_CODES and (
+            os.environ.get("KEUKENTAFEL_ACCOUNT_PASSWORD") or sys.stdin.isatty()
+        ):
+            _email, password = _account_login(ask_email=False)
+            cycle.log_in_again(store, password=password)
+            status = cycle.run_cycle(store)
+    finally:
+        store.close()  # after a wipe this only drops what is left in memory
+    return _print_status(status)
+
+
+def _print_status(status: SyncStatus) -> int:
+    from sync.cycle import SyncState
+
+    if status.state is SyncState.WIPED:
+        print(f"keukentafel: {status.message}", file=sys.stderr)
+        return EXIT_ERROR
+    if status.state in (SyncState.OFFLINE, SyncState.ERROR, SyncState.NOT_ENROLLED):
+        print(f"keukentafel: {status.message}", file=sys.stderr)
+    else:
+        print(_("Synced."))
+    parts = [
+        ngettext("{n} change waiting", "{n} changes waiting", status.waiting).format(
+            n=status.waiting
+        )
+    ]
+    if status.kept_on_device:
+        parts.append(
+            ngettext(
+                "{n} change stays on this device (no consent to share)",
+                "{n} changes stay on this device (no consent to share)",
+                status.kept_on_device,
+            ).format(n=status.kept_on_device)
+        )
+    if status.conflicts:
+        parts.append(
+            ngettext(
+                "{n} conflict to resolve", "{n} conflicts to resolve", status.conflicts
+            ).format(n=status.conflicts)
+        )
+    if status.held_back:
+        reasons = ", ".join(sorted({h.reason for h in status.held_back}))
+        parts.append(
+            ngettext(
+                "{n} change held back ({reasons})",
+                "{n} changes held back ({reasons})",
+                len(status.held_back),
+            ).format(n=len(status.held_back), reasons=reasons)
+        )
+    print("; ".join(parts))
+    if status.state is not SyncState.SYNCED:
+        return EXIT_ERROR
+    return EXIT_CONFLICTS if status.conflicts else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="keukentafel",
@@ -209,6 +313,15 @@ def build_parser() -> argparse.ArgumentParser:
     verify = sub.add_parser("verify", help=_("check a signed plan PDF"))
     verify.add_argument("file", type=Path, help=_("the plan PDF to check"))
     verify.set_defaults(handler=cmd_verify)
+
+    enrol = sub.add_parser("enrol", help=_("link this device to the dossier server"))
+    enrol.add_argument("url", help=_("address of the dossier server (https)"))
+    enrol.add_argument("code", help=_("one-time code from the administrator"))
+    enrol.add_argument("--label", default="", help=_("a name for this device (optional)"))
+    enrol.set_defaults(handler=cmd_enrol)
+
+    sync = sub.add_parser("sync", help=_("sync once with the dossier server"))
+    sync.set_defaults(handler=cmd_sync)
     return parser
 
 

@@ -16,10 +16,15 @@ from typing import Any
 
 from models.domain import (
     Agreement,
+    AgreementStatus,
     Case,
+    Consent,
     Measurement,
+    MeasurementMoment,
     Meeting,
+    NoMeetingDecision,
     Participant,
+    ParticipantRole,
     Resident,
 )
 
@@ -103,3 +108,182 @@ def changed_fields(old: Record | None, new: Record) -> dict[str, JsonValue]:
         return after
     before = fields_of(old)
     return {k: v for k, v in after.items() if before.get(k) != v}
+
+
+# -- the way back: fields from the wire to domain values -----------------------------------------
+
+REQUIRED: dict[Entity, tuple[str, ...]] = {
+    Entity.RESIDENT: ("name",),
+    Entity.CASE: ("resident_id", "contact_date"),
+    Entity.PARTICIPANT: ("case_id", "role", "name"),
+    Entity.MEETING: ("case_id",),
+    Entity.AGREEMENT: ("case_id", "meeting_id", "what", "owner_id", "due_date"),
+    Entity.MEASUREMENT: ("case_id", "moment", "taken_on"),
+}
+
+
+def _text(value: JsonValue) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValueError("expected a text")
+    return value
+
+
+def _opt_text(value: JsonValue) -> str | None:
+    return None if value is None else _text(value)
+
+
+def _day(value: JsonValue) -> date | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError("expected an ISO date")
+    return date.fromisoformat(value)
+
+
+def _moment(value: JsonValue) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError("expected an ISO date-time")
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError("expected an aware date-time")
+    return moment
+
+
+def _texts(value: JsonValue) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError("expected a list of texts")
+    return list(value)
+
+
+def _opt_int(value: JsonValue) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("expected a whole number")
+    return value
+
+
+def _scores(value: JsonValue) -> dict[str, int] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValueError("expected scores")
+    scores: dict[str, int] = {}
+    for name, score in value.items():
+        number = _opt_int(score)
+        if number is None:
+            raise ValueError("expected a score")
+        scores[str(name)] = number
+    return scores
+
+
+def record_from_fields(
+    entity: Entity,
+    record_id: str,
+    fields: dict[str, JsonValue],
+    *,
+    resident: Resident | None = None,
+) -> Record:
+    """The inverse of ``fields_of``: a domain value from a *whole* record's fields.
+
+    ``None`` and a missing field both mean "empty" (the default). Unknown fields are ignored (a
+    newer app may send more). Raises ``ValueError`` when a required field is missing or a value has
+    the wrong shape; the message names the problem, never the value. For a case, ``resident`` is
+    the resident record it points to (``fields["resident_id"]``).
+    """
+    missing = [name for name in REQUIRED[entity] if fields.get(name) is None]
+    if missing:
+        raise ValueError(f"{entity.value} lacks {', '.join(missing)}")
+    f = fields
+    if entity is Entity.RESIDENT:
+        return Resident(
+            id=record_id,
+            name=_text(f["name"]),
+            date_of_birth=_day(f.get("date_of_birth")),
+            address=_text(f.get("address")),
+            phone=_text(f.get("phone")),
+            email=_text(f.get("email")),
+        )
+    if entity is Entity.CASE:
+        if resident is None or resident.id != f["resident_id"]:
+            raise ValueError("case needs its resident")
+        contact = _day(f["contact_date"])
+        assert contact is not None
+        consent = None
+        if f.get("consent_given") is not None:
+            if not isinstance(f["consent_given"], bool):
+                raise ValueError("expected consent true or false")
+            recorded = _day(f.get("consent_recorded_on")) or contact
+            consent = Consent(given=f["consent_given"], recorded_on=recorded)
+        no_meeting = None
+        decided = _day(f.get("no_meeting_decided_on"))
+        if decided is not None:
+            no_meeting = NoMeetingDecision(
+                decided_on=decided, reason=_text(f.get("no_meeting_reason"))
+            )
+        return Case(
+            id=record_id,
+            resident=resident,
+            contact_date=contact,
+            question=_text(f.get("question")),
+            organisation_id=_opt_text(f.get("organisation_id")),
+            consent=consent,
+            no_meeting=no_meeting,
+            closed_on=_day(f.get("closed_on")),
+            closing_note=_text(f.get("closing_note")),
+        )
+    if entity is Entity.PARTICIPANT:
+        return Participant(
+            id=record_id,
+            case_id=_text(f["case_id"]),
+            role=ParticipantRole(f["role"]),
+            name=_text(f["name"]),
+            relation=_text(f.get("relation")),
+            organisation_id=_opt_text(f.get("organisation_id")),
+            contact=_text(f.get("contact")),
+        )
+    if entity is Entity.MEETING:
+        return Meeting(
+            id=record_id,
+            case_id=_text(f["case_id"]),
+            planned_for=_moment(f.get("planned_for")),
+            place=_text(f.get("place")),
+            held_on=_day(f.get("held_on")),
+            wants=_texts(f.get("wants")),
+            strengths=_texts(f.get("strengths")),
+            needs=_texts(f.get("needs")),
+            present=_texts(f.get("present")),
+        )
+    if entity is Entity.AGREEMENT:
+        due = _day(f["due_date"])
+        assert due is not None
+        return Agreement(
+            id=record_id,
+            case_id=_text(f["case_id"]),
+            meeting_id=_text(f["meeting_id"]),
+            what=_text(f["what"]),
+            owner_id=_text(f["owner_id"]),
+            due_date=due,
+            outside_norm_reason=_text(f.get("outside_norm_reason")),
+            status=AgreementStatus(f.get("status") or AgreementStatus.OPEN.value),
+            done_on=_day(f.get("done_on")),
+            note=_text(f.get("note")),
+            cost_estimate_cents=_opt_int(f.get("cost_estimate_cents")),
+        )
+    taken = _day(f["taken_on"])
+    assert taken is not None
+    return Measurement(
+        id=record_id,
+        case_id=_text(f["case_id"]),
+        moment=MeasurementMoment(f["moment"]),
+        taken_on=taken,
+        wellbeing=_opt_int(f.get("wellbeing")),
+        positive_health=_scores(f.get("positive_health")),
+        zrm=_scores(f.get("zrm")),
+    )

@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from models import changes, database, outbox, records
+from models import changes, database, outbox, records, sync_state
 from models.calendar import today_in_amsterdam
 from models.crypto import backoff, device_secret, kdf, keywrap
 from models.crypto.sealing import DataKey, Sealer
@@ -322,6 +322,50 @@ class CaseStore:
         sealer = self.sealer
         with self.engine.connect() as conn:
             yield conn, sealer
+
+    @contextmanager
+    def writing(self) -> Iterator[tuple[Connection, Sealer]]:
+        """One transaction that holds the write lock from its start (read-modify-write safe)."""
+        sealer = self.sealer
+        with self.engine.begin() as conn:
+            sync_state.take_write_lock(conn)
+            yield conn, sealer
+
+    # -- sync: changes from the shared dossier, and the remote wipe ----------------------------
+
+    def apply_remote(
+        self, writes: Iterable[sync_state.RemoteWrite], *, now: datetime | None = None
+    ) -> sync_state.ApplyResult:
+        """Apply pulled changes in one transaction, queueing nothing (see ``models.sync_state``)."""
+        with self.writing() as (conn, sealer):
+            return sync_state.apply_remote(conn, sealer, writes, now=now or self.clock())
+
+    def wipe(self) -> None:
+        """Destroy this device's case file: a revoked (lost) tablet on its next contact.
+
+        The wrapped data keys are overwritten first and the write-ahead log folded in, then the
+        files are deleted and the device secret leaves the OS key store. Without the wrapped key
+        and the secret, any copy of the file that survives on the disk cannot be opened.
+        """
+        self.lock()
+        try:
+            with self.engine.begin() as conn:
+                for key_id in conn.execute(select(ENVELOPES.c.key_id)).scalars().all():
+                    conn.execute(
+                        update(ENVELOPES)
+                        .where(ENVELOPES.c.key_id == key_id)
+                        .values(wrapped_key=os.urandom(64))
+                    )
+            with self.engine.connect() as conn:
+                raw = conn.connection.driver_connection
+                assert raw is not None
+                raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # outside any transaction
+        finally:
+            self.engine.dispose()
+            for part in _sqlite_files(self.path):
+                part.unlink(missing_ok=True)
+            device_secret.delete_device_secret(self.store_id)
+        log.warning("case file wiped on instruction of the dossier server")
 
     # -- organisations (configuration, plaintext) ----------------------------------------------
 

@@ -14,6 +14,7 @@ from sqlmodel import SQLModel
 import models.outbox  # registers the outbox tables on SQLModel.metadata
 import models.profile  # registers the profile table on SQLModel.metadata
 import models.signing_tables  # registers the signing tables on SQLModel.metadata
+import models.sync_state  # registers the sync account and state tables on SQLModel.metadata
 import models.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 connection = context.config.attributes["connection"]

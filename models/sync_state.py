@@ -1,0 +1,408 @@
+"""The device's side of the shared dossier, on disk: its enrolment, the pull cursor, open conflicts,
+and applying pulled changes to the case file.
+
+- ``sync_account`` (one row): which server, this device's id there, and the professional's account
+  id. The device secret, the refresh token and the account e-mail are sealed (AES-256-GCM bound to
+  this table, column and row), like all other secrets in the store. The short-lived access token is
+  never written down: it lives in memory only (``sync.client``).
+- ``sync_state`` (one row): the pull cursor (the last server sequence number applied here), when
+  the last full cycle finished, and the open conflicts. Conflicts hold two values of a field, so
+  they are sealed.
+- ``apply_remote``: what the sync engine decided to write locally (``sync.engine.LocalWrite``),
+  applied *without* queueing anything in the outbox: a change that came from the server must not
+  go back to it. A record that does not exist here is made from its fields; an existing one is
+  updated field by field; a tombstone deletes it. ``sync_bases`` moves forward only when the write
+  says so (``advances_base``). The caller runs it in one transaction per pulled page.
+
+This module takes the engine's values by shape (``RemoteWrite``) rather than importing ``sync``:
+data flows from models to sync, never back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, Table, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Field, SQLModel
+
+from models import changes, outbox, records
+from models.changes import Entity, JsonValue
+from models.crypto.sealing import Sealer
+from models.domain import Case, Meeting
+from models.errors import DamagedRecordError
+from models.tables import (
+    AgreementRow,
+    CaseRow,
+    MeasurementRow,
+    MeetingRow,
+    ParticipantRow,
+    ResidentRow,
+)
+
+log = logging.getLogger(__name__)
+
+ROW_ID = 1  # both tables hold one row
+
+
+class SyncAccountRow(SQLModel, table=True):
+    """This device's enrolment with the dossier server. ``credential`` is sealed JSON."""
+
+    __tablename__ = "sync_account"
+    id: int = Field(default=ROW_ID, primary_key=True)
+    server_url: str
+    device_id: str
+    account_id: str  # the professional's account on the server
+    credential: bytes  # sealed {"device_secret", "refresh_token", "email"}
+    enrolled_at: datetime
+
+
+class SyncStateRow(SQLModel, table=True):
+    """Where pulling stands, and the conflicts waiting for the user (sealed JSON list)."""
+
+    __tablename__ = "sync_state"
+    id: int = Field(default=ROW_ID, primary_key=True)
+    cursor: int = 0
+    last_synced_at: datetime | None = None
+    conflicts: bytes | None = None
+
+
+def _table(model: Any) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+ACCOUNT = _table(SyncAccountRow)
+STATE = _table(SyncStateRow)
+
+
+# -- the enrolment ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SyncAccount:
+    server_url: str
+    device_id: str
+    account_id: str
+    email: str = field(repr=False)
+    device_secret: str = field(repr=False)
+    refresh_token: str = field(repr=False)
+
+
+def _seal_credential(sealer: Sealer, account: SyncAccount) -> bytes:
+    sealed = sealer.seal_json(
+        {
+            "device_secret": account.device_secret,
+            "refresh_token": account.refresh_token,
+            "email": account.email,
+        },
+        table="sync_account",
+        column="credential",
+        row_id=str(ROW_ID),
+    )
+    assert sealed is not None
+    return sealed
+
+
+def load_account(conn: Connection, sealer: Sealer) -> SyncAccount | None:
+    row = conn.execute(select(ACCOUNT).where(ACCOUNT.c.id == ROW_ID)).mappings().first()
+    if row is None:
+        return None
+    secret = sealer.open_json(
+        row["credential"], table="sync_account", column="credential", row_id=str(ROW_ID)
+    )
+    return SyncAccount(
+        server_url=row["server_url"],
+        device_id=row["device_id"],
+        account_id=row["account_id"],
+        email=secret["email"],
+        device_secret=secret["device_secret"],
+        refresh_token=secret["refresh_token"],
+    )
+
+
+def is_enrolled(conn: Connection) -> bool:
+    return conn.execute(select(ACCOUNT.c.id)).first() is not None
+
+
+def save_account(conn: Connection, sealer: Sealer, account: SyncAccount, *, now: datetime) -> None:
+    """Store a (new) enrolment. A new server or device starts pulling from the beginning."""
+    values = {
+        "server_url": account.server_url,
+        "device_id": account.device_id,
+        "account_id": account.account_id,
+        "credential": _seal_credential(sealer, account),
+        "enrolled_at": now,
+    }
+    old = conn.execute(select(ACCOUNT).where(ACCOUNT.c.id == ROW_ID)).mappings().first()
+    if old is None:
+        conn.execute(insert(ACCOUNT).values(id=ROW_ID, **values))
+    else:
+        conn.execute(update(ACCOUNT).where(ACCOUNT.c.id == ROW_ID).values(**values))
+    if old is None or old["server_url"] != account.server_url:
+        conn.execute(update(STATE).where(STATE.c.id == ROW_ID).values(cursor=0))
+
+
+def save_refresh_token(conn: Connection, sealer: Sealer, refresh_token: str) -> None:
+    """Keep the newest refresh token (the old one is spent on the server)."""
+    account = load_account(conn, sealer)
+    if account is None:
+        return
+    renewed = SyncAccount(
+        server_url=account.server_url,
+        device_id=account.device_id,
+        account_id=account.account_id,
+        email=account.email,
+        device_secret=account.device_secret,
+        refresh_token=refresh_token,
+    )
+    conn.execute(
+        update(ACCOUNT)
+        .where(ACCOUNT.c.id == ROW_ID)
+        .values(credential=_seal_credential(sealer, renewed))
+    )
+
+
+# -- cursor, last sync, open conflicts -------------------------------------------------------
+
+
+def take_write_lock(conn: Connection) -> None:
+    """Make the caller's transaction a writer from its first statement.
+
+    SQLite's ``BEGIN`` is deferred: a transaction that reads first and writes later fails with
+    "database is locked" when another writer committed in between. Writing first avoids that.
+    """
+    conn.execute(update(STATE).where(STATE.c.id == ROW_ID).values(cursor=STATE.c.cursor))
+
+
+def cursor(conn: Connection) -> int:
+    value = conn.execute(select(STATE.c.cursor).where(STATE.c.id == ROW_ID)).scalar()
+    return int(value or 0)
+
+
+def set_cursor(conn: Connection, value: int) -> None:
+    conn.execute(update(STATE).where(STATE.c.id == ROW_ID).values(cursor=value))
+
+
+def last_synced_at(conn: Connection) -> datetime | None:
+    value: datetime | None = conn.execute(
+        select(STATE.c.last_synced_at).where(STATE.c.id == ROW_ID)
+    ).scalar()
+    return value
+
+
+def set_last_synced_at(conn: Connection, at: datetime) -> None:
+    conn.execute(update(STATE).where(STATE.c.id == ROW_ID).values(last_synced_at=at))
+
+
+def load_conflicts(conn: Connection, sealer: Sealer) -> list[dict[str, JsonValue]]:
+    blob = conn.execute(select(STATE.c.conflicts).where(STATE.c.id == ROW_ID)).scalar()
+    opened = sealer.open_json(blob, table="sync_state", column="conflicts", row_id=str(ROW_ID))
+    return list(opened or [])
+
+
+def save_conflicts(conn: Connection, sealer: Sealer, conflicts: list[dict[str, JsonValue]]) -> None:
+    blob = (
+        sealer.seal_json(conflicts, table="sync_state", column="conflicts", row_id=str(ROW_ID))
+        if conflicts
+        else None
+    )
+    conn.execute(update(STATE).where(STATE.c.id == ROW_ID).values(conflicts=blob))
+
+
+# -- the outbox as the engine rewrites it ----------------------------------------------------
+
+
+def rebase(conn: Connection, mutation_id: str, base_seq: int) -> None:
+    """Send a mutation again on top of this server version (the server applied nothing of it)."""
+    conn.execute(
+        update(outbox.OUTBOX)
+        .where(outbox.OUTBOX.c.mutation_id == mutation_id)
+        .values(base_seq=base_seq)
+    )
+
+
+def rewrite_outbox(conn: Connection, sealer: Sealer, items: Sequence[outbox.OutboxItem]) -> None:
+    """Replace the whole outbox with ``items``, in this order (after the user resolved a conflict).
+
+    Call it inside a transaction that holds the write lock (``take_write_lock``), after reading
+    the outbox in that same transaction: then no change made meanwhile can be lost.
+    """
+    conn.execute(delete(outbox.OUTBOX))
+    rows = [
+        {
+            "mutation_id": item.mutation_id,
+            "entity": item.entity.value,
+            "record_id": item.record_id,
+            "case_id": item.case_id,
+            "op": item.op,
+            "fields": sealer.seal_json(
+                item.fields, table="outbox", column="fields", row_id=item.mutation_id
+            ),
+            "base_seq": item.base_seq,
+            "device_time": item.device_time,
+            "state": item.state,
+            "reason": item.reason,
+        }
+        for item in items
+    ]
+    if rows:
+        conn.execute(insert(outbox.OUTBOX), rows)
+
+
+# -- applying pulled changes -----------------------------------------------------------------
+
+
+class RemoteWrite(Protocol):
+    """What ``sync.engine.LocalWrite`` looks like from here."""
+
+    @property
+    def entity(self) -> str: ...
+    @property
+    def record_id(self) -> object: ...
+    @property
+    def op(self) -> str: ...
+    @property
+    def fields(self) -> Mapping[str, JsonValue]: ...
+    @property
+    def server_seq(self) -> int: ...
+    @property
+    def advances_base(self) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyResult:
+    written: int = 0
+    skipped: int = 0  # could not be applied here (incomplete or invalid record); base kept
+
+
+_TABLES: dict[Entity, Table] = {
+    Entity.RESIDENT: _table(ResidentRow),
+    Entity.CASE: _table(CaseRow),
+    Entity.PARTICIPANT: _table(ParticipantRow),
+    Entity.MEETING: _table(MeetingRow),
+    Entity.AGREEMENT: _table(AgreementRow),
+    Entity.MEASUREMENT: _table(MeasurementRow),
+}
+
+_TO_ROW: dict[Entity, Callable[..., dict[str, Any]]] = {
+    Entity.RESIDENT: records.resident_row,
+    Entity.PARTICIPANT: records.participant_row,
+    Entity.MEETING: records.meeting_row,
+    Entity.AGREEMENT: records.agreement_row,
+    Entity.MEASUREMENT: records.measurement_row,
+}
+
+_FROM_ROW: dict[Entity, Callable[..., changes.Record]] = {
+    Entity.RESIDENT: records.resident_from_row,
+    Entity.PARTICIPANT: records.participant_from_row,
+    Entity.MEETING: records.meeting_from_row,
+    Entity.AGREEMENT: records.agreement_from_row,
+    Entity.MEASUREMENT: records.measurement_from_row,
+}
+
+
+def apply_remote(
+    conn: Connection, sealer: Sealer, writes: Iterable[RemoteWrite], *, now: datetime
+) -> ApplyResult:
+    """Mirror server changes locally, inside the caller's transaction, with no outbox rows.
+
+    Each write gets a savepoint: one that cannot be applied (a record whose earlier fields never
+    reached this device, or that breaks a reference) is skipped and logged by id, and its base
+    does not move, instead of blocking every later change.
+    """
+    written = skipped = 0
+    for write in writes:
+        entity = Entity(str(write.entity))
+        record_id = str(write.record_id)
+        try:
+            with conn.begin_nested():
+                _apply_one(conn, sealer, write, entity, record_id, now=now)
+        except (ValueError, KeyError, TypeError, IntegrityError, DamagedRecordError) as error:
+            skipped += 1
+            log.warning(
+                "pulled %s %s seq %d not applied (%s)",
+                entity.value,
+                record_id,
+                write.server_seq,
+                type(error).__name__,
+            )
+            continue
+        written += 1
+        if write.advances_base:
+            outbox.set_base(conn, entity, record_id, write.server_seq)
+    return ApplyResult(written, skipped)
+
+
+def _apply_one(
+    conn: Connection,
+    sealer: Sealer,
+    write: RemoteWrite,
+    entity: Entity,
+    record_id: str,
+    *,
+    now: datetime,
+) -> None:
+    table = _TABLES[entity]
+    if str(write.op) == "delete":
+        conn.execute(delete(table).where(table.c.id == record_id))
+        return
+    row = conn.execute(select(table).where(table.c.id == record_id)).mappings().first()
+    current: changes.Record | None = None
+    if row is not None:
+        current = _record_from_row(conn, sealer, entity, row)
+    if current is not None and not write.fields:
+        return
+    merged = {**(changes.fields_of(current) if current is not None else {}), **write.fields}
+    resident = None
+    if entity is Entity.CASE:
+        resident_row = (
+            conn.execute(
+                select(_TABLES[Entity.RESIDENT]).where(
+                    _TABLES[Entity.RESIDENT].c.id == merged.get("resident_id")
+                )
+            )
+            .mappings()
+            .first()
+        )
+        if resident_row is None:
+            raise ValueError("case without its resident")
+        resident = records.resident_from_row(sealer, resident_row)
+    record = changes.record_from_fields(entity, record_id, merged, resident=resident)
+    if entity is Entity.CASE:
+        assert isinstance(record, Case)
+        values = records.case_row(sealer, record, now=now)
+    else:
+        if isinstance(record, Meeting) and isinstance(current, Meeting):
+            record.progress = current.progress  # screen state stays this device's own
+        values = _TO_ROW[entity](sealer, record)
+    if row is None:
+        conn.execute(insert(table).values(values))
+    else:
+        values.pop("created_at", None)
+        values.pop("id")
+        conn.execute(update(table).where(table.c.id == record_id).values(values))
+
+
+def _record_from_row(
+    conn: Connection, sealer: Sealer, entity: Entity, row: Mapping[Any, Any]
+) -> changes.Record | None:
+    """The local record as a domain value; None when it is damaged (then the server's fields
+    replace it whole, when they are complete)."""
+    try:
+        if entity is Entity.CASE:
+            residents = _TABLES[Entity.RESIDENT]
+            resident_row = (
+                conn.execute(select(residents).where(residents.c.id == row["resident_id"]))
+                .mappings()
+                .one()
+            )
+            resident = records.resident_from_row(sealer, resident_row)
+            return records.case_from_row(sealer, row, resident)
+        return _FROM_ROW[entity](sealer, row)
+    except DamagedRecordError:
+        return None

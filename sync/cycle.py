@@ -1,0 +1,463 @@
+"""One sync cycle against the real store: the engine decides, this module acts.
+
+    pull every page -> apply   one transaction per page; cursor and conflicts saved with it
+    push waiting outbox rows   only cases the resident agreed to share; the rest stay here
+    read the outcome           acknowledged rows leave the outbox, refused ones are held back
+                               with their reason, conflicts are kept for the user
+    pull again                 our own changes come back with their server seq: bases move
+
+``run_cycle`` returns a ``SyncStatus``, plain data for the status line (offline / synced at T /
+K waiting / N conflicts / held back with reasons). ``local_status`` gives the same without the
+network. A revoked device (401 ``device_revoked``) wipes its store and says why.
+
+Every network call happens outside a database transaction; every transaction that reads the
+outbox and then writes takes the write lock first (``CaseStore.writing``), so an edit the user
+makes during a sync is never lost or overwritten.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from pydantic import ValidationError
+from sqlalchemy import Connection, select
+
+from models import outbox, sync_state
+from models.changes import Entity as ModelEntity
+from models.crypto.sealing import Sealer
+from models.outbox import BASES, OutboxItem
+from models.store import CASES, CaseStore
+from sync import engine
+from sync.client import DeviceCredential, DossierClient, DossierSession
+from sync.engine import Conflict, EntryState, OutboxEntry
+from sync.errors import DeviceRevokedError, NotEnrolledError, OfflineError, SyncError
+from sync.protocol import Entity, Mutation, Op, PullRequest, PushRequest
+
+log = logging.getLogger(__name__)
+
+PULL_PAGE = 500
+MAX_PUSH_ROUNDS = 1000
+NO_CONSENT = "no_consent"  # REJECTED reason: held until the resident's consent reaches the server
+
+
+class SyncState(StrEnum):
+    NOT_ENROLLED = "not_enrolled"
+    OFFLINE = "offline"
+    SYNCING = "syncing"  # for the UI while a cycle runs
+    SYNCED = "synced"
+    ERROR = "error"
+    WIPED = "wiped"  # revoked device: the store is gone
+
+
+@dataclass(frozen=True, slots=True)
+class HeldBack:
+    """A change the server refused: it stays on the device, visible, with a retry."""
+
+    mutation_id: str
+    entity: str
+    record_id: str
+    case_id: str
+    reason: str
+
+    @property
+    def waits_for_consent(self) -> bool:
+        return self.reason == NO_CONSENT
+
+
+@dataclass(frozen=True, slots=True)
+class SyncStatus:
+    state: SyncState
+    last_synced_at: datetime | None = None
+    waiting: int = 0  # queued changes that will be sent
+    kept_on_device: int = 0  # queued changes of cases without consent: never sent
+    conflicts: int = 0  # fields waiting for the user's choice
+    held_back: tuple[HeldBack, ...] = ()
+    message: str | None = None  # for OFFLINE, ERROR, WIPED: what to tell the user
+    code: str | None = None  # the error code behind ``message``
+
+
+# -- outbox rows <-> engine entries -------------------------------------------------------------
+
+
+def _entry(item: OutboxItem) -> OutboxEntry:
+    device_time = item.device_time
+    if device_time.tzinfo is None:
+        device_time = device_time.replace(tzinfo=UTC)  # stored as UTC without an offset
+    mutation = Mutation(
+        mutation_id=uuid.UUID(item.mutation_id),
+        entity=Entity(item.entity.value),
+        record_id=uuid.UUID(item.record_id),
+        case_id=uuid.UUID(item.case_id),
+        op=Op(item.op),
+        fields=item.fields,
+        base_seq=item.base_seq,
+        device_time=device_time,
+    )
+    return OutboxEntry(mutation=mutation, state=EntryState(item.state), reason=item.reason)
+
+
+def _item(entry: OutboxEntry) -> OutboxItem:
+    m = entry.mutation
+    return OutboxItem(
+        seq=0,
+        mutation_id=str(m.mutation_id),
+        entity=ModelEntity(m.entity.value),
+        record_id=str(m.record_id),
+        case_id=str(m.case_id),
+        op=m.op.value,
+        fields=dict(m.fields),
+        base_seq=m.base_seq,
+        device_time=m.device_time,
+        state=entry.state.value,
+        reason=entry.reason,
+    )
+
+
+def _entries(conn: Connection, sealer: Sealer) -> list[OutboxEntry]:
+    entries: list[OutboxEntry] = []
+    for item in outbox.items(conn, sealer):
+        try:
+            entries.append(_entry(item))
+        except (ValueError, ValidationError):
+            # Not a valid mutation (an id that is no UUID): keep it, visible, never drop it.
+            if item.state != EntryState.HELD_BACK.value:
+                outbox.mark(conn, item.mutation_id, state="held_back", reason="invalid_record")
+    return entries
+
+
+def _conflict_json(c: Conflict) -> dict[str, object]:
+    return {
+        "entity": c.entity.value,
+        "record_id": str(c.record_id),
+        "case_id": str(c.case_id),
+        "field": c.field,
+        "mine": c.mine,
+        "theirs": c.theirs,
+        "server_seq": c.server_seq,
+        "mutation_id": str(c.mutation_id) if c.mutation_id else None,
+    }
+
+
+def _conflict(d: dict[str, object]) -> Conflict:
+    mutation_id = d.get("mutation_id")
+    seq = d.get("server_seq")
+    return Conflict(
+        entity=Entity(str(d["entity"])),
+        record_id=uuid.UUID(str(d["record_id"])),
+        case_id=uuid.UUID(str(d["case_id"])),
+        field=str(d["field"]),
+        mine=d.get("mine"),  # type: ignore[arg-type]
+        theirs=d.get("theirs"),  # type: ignore[arg-type]
+        server_seq=int(seq) if isinstance(seq, int) else None,
+        mutation_id=uuid.UUID(str(mutation_id)) if mutation_id else None,
+    )
+
+
+def _load_conflicts(conn: Connection, sealer: Sealer) -> list[Conflict]:
+    return [_conflict(d) for d in sync_state.load_conflicts(conn, sealer)]
+
+
+def _save_conflicts(conn: Connection, sealer: Sealer, conflicts: Sequence[Conflict]) -> None:
+    sync_state.save_conflicts(conn, sealer, [_conflict_json(c) for c in conflicts])
+
+
+def open_conflicts(store: CaseStore) -> list[Conflict]:
+    """The fields waiting for the user's choice (the two values are in each ``Conflict``)."""
+    with store.reading() as (conn, sealer):
+        return _load_conflicts(conn, sealer)
+
+
+# -- which cases may leave the device -----------------------------------------------------------
+
+
+def _shareable_cases(conn: Connection) -> set[str]:
+    """Cases with the resident's consent, and cases the server already has (so that a withdrawal
+    of consent reaches it too). Everything else stays on this device."""
+    consented = conn.execute(select(CASES.c.id).where(CASES.c.consent_given.is_(True))).scalars()
+    known = conn.execute(
+        select(BASES.c.record_id).where(BASES.c.entity == ModelEntity.CASE.value)
+    ).scalars()
+    return {*consented, *known}
+
+
+# -- the status line ------------------------------------------------------------------------------
+
+
+def local_status(
+    store: CaseStore,
+    state: SyncState | None = None,
+    *,
+    message: str | None = None,
+    code: str | None = None,
+) -> SyncStatus:
+    """The status from what the store knows (no network). ``state`` defaults to "synced" when this
+    device has synced before and to "not enrolled" when it has no enrolment."""
+    with store.reading() as (conn, sealer):
+        enrolled = sync_state.is_enrolled(conn)
+        shareable = _shareable_cases(conn)
+        items = outbox.items(conn, sealer)
+        conflicts = len(sync_state.load_conflicts(conn, sealer))
+        last = sync_state.last_synced_at(conn)
+    if last is not None and last.tzinfo is None:
+        last = last.replace(tzinfo=UTC)
+    waiting = [i for i in items if i.state == EntryState.WAITING.value]
+    held = tuple(
+        HeldBack(i.mutation_id, i.entity.value, i.record_id, i.case_id, i.reason or "rejected")
+        for i in items
+        if i.state == EntryState.HELD_BACK.value
+    )
+    if state is None:
+        state = SyncState.SYNCED if enrolled else SyncState.NOT_ENROLLED
+    return SyncStatus(
+        state=state,
+        last_synced_at=last,
+        waiting=sum(1 for i in waiting if i.case_id in shareable),
+        kept_on_device=sum(1 for i in waiting if i.case_id not in shareable),
+        conflicts=conflicts,
+        held_back=held,
+        message=message,
+        code=code,
+    )
+
+
+# -- the cycle ------------------------------------------------------------------------------------
+
+
+ClientFactory = Callable[[str], DossierClient]
+
+
+def run_cycle(
+    store: CaseStore,
+    *,
+    client_factory: ClientFactory = DossierClient,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> SyncStatus:
+    """Pull, push, pull once against the enrolled server. Never raises a ``SyncError``: the
+    outcome is in the returned status (a revoked device's store is wiped first)."""
+    with store.reading() as (conn, sealer):
+        account = sync_state.load_account(conn, sealer)
+    if account is None:
+        error = NotEnrolledError()
+        return local_status(store, SyncState.NOT_ENROLLED, message=error.message, code=error.code)
+    try:
+        client = client_factory(account.server_url)
+    except SyncError as error:
+        return local_status(store, SyncState.ERROR, message=error.message, code=error.code)
+
+    def keep_refresh_token(token: str) -> None:
+        with store.writing() as (conn, sealer):
+            sync_state.save_refresh_token(conn, sealer, token)
+
+    session = DossierSession(
+        client, refresh_token=account.refresh_token, on_refresh=keep_refresh_token
+    )
+    device_id = uuid.UUID(account.device_id)
+    try:
+        pull_all(store, session, device_id=device_id, now=now)
+        push_all(store, session, device_id=device_id)
+        pull_all(store, session, device_id=device_id, now=now)
+        with store.writing() as (conn, _sealer):
+            sync_state.set_last_synced_at(conn, now())
+    except DeviceRevokedError as error:
+        client.close()
+        store.wipe()
+        return SyncStatus(SyncState.WIPED, message=error.message, code=error.code)
+    except OfflineError as error:
+        return local_status(store, SyncState.OFFLINE, message=error.message, code=error.code)
+    except SyncError as error:
+        log.warning("sync stopped: %s", error.code)
+        return local_status(store, SyncState.ERROR, message=error.message, code=error.code)
+    finally:
+        client.close()
+    return local_status(store, SyncState.SYNCED)
+
+
+def pull_all(
+    store: CaseStore,
+    session: DossierSession,
+    *,
+    device_id: uuid.UUID,
+    now: Callable[[], datetime],
+) -> None:
+    """Pull every page from the saved cursor on; each page is applied in one transaction."""
+    while True:
+        with store.reading() as (conn, _sealer):
+            cursor = sync_state.cursor(conn)
+        page = session.pull(PullRequest(cursor=cursor, limit=PULL_PAGE))
+        with store.writing() as (conn, sealer):
+            if sync_state.cursor(conn) != cursor:
+                continue  # another cycle applied this page meanwhile: ask again from there
+            entries = _entries(conn, sealer)
+            plan = engine.plan_pull(
+                page,
+                entries,
+                own_device=device_id,
+                open_conflicts=_load_conflicts(conn, sealer),
+            )
+            result = sync_state.apply_remote(conn, sealer, plan.writes, now=now())
+            if result.skipped:
+                log.warning("%d pulled changes could not be applied here", result.skipped)
+            _mark_conflicts(conn, entries, plan.conflicts)
+            _save_conflicts(conn, sealer, plan.conflicts)
+            sync_state.set_cursor(conn, plan.cursor)
+        if plan.done:
+            return
+
+
+def _mark_conflicts(
+    conn: Connection, entries: Sequence[OutboxEntry], conflicts: Sequence[Conflict]
+) -> None:
+    for before, after in zip(entries, engine.mark_conflicts(entries, conflicts), strict=True):
+        if after.state is not before.state:
+            outbox.mark(
+                conn, str(after.mutation.mutation_id), state=after.state.value, reason=after.reason
+            )
+
+
+def push_all(store: CaseStore, session: DossierSession, *, device_id: uuid.UUID) -> None:
+    """Send waiting changes of shareable cases until nothing more moves."""
+    for _round in range(MAX_PUSH_ROUNDS):
+        with store.writing() as (conn, sealer):
+            shareable = _shareable_cases(conn)
+            entries = _entries(conn, sealer)
+            for e in entries:
+                # Held only for want of consent, and the case may be shared now: try again.
+                if e.reason == NO_CONSENT and str(e.mutation.case_id) in shareable:
+                    outbox.mark(conn, str(e.mutation.mutation_id), state="waiting", reason=None)
+            entries = _entries(conn, sealer)
+        eligible = [e for e in entries if str(e.mutation.case_id) in shareable]
+        batch = engine.next_push(eligible)
+        if not batch:
+            return
+        response = session.push(PushRequest(device_id=device_id, mutations=batch))
+        outcome = engine.read_push_response(batch, response)
+        with store.writing() as (conn, sealer):
+            outbox.remove(conn, [str(i) for i in outcome.acknowledged])
+            for mutation_id, reason in outcome.held_back.items():
+                outbox.mark(conn, str(mutation_id), state="held_back", reason=reason)
+            for mutation_id in {c.mutation_id for c in outcome.conflicts if c.mutation_id}:
+                outbox.mark(conn, str(mutation_id), state="conflict", reason="conflict")
+            for mutation_id, base_seq in outcome.rebased.items():
+                sync_state.rebase(conn, str(mutation_id), base_seq)
+            conflicts = engine.merge_conflicts(_load_conflicts(conn, sealer), outcome.conflicts)
+            _save_conflicts(conn, sealer, conflicts)
+        if not outcome.acknowledged and not outcome.rebased:
+            return  # nothing moved: the rest waits for the user or the next cycle
+    log.warning("push stopped after %d rounds", MAX_PUSH_ROUNDS)
+
+
+# -- the user's side: resolve, retry ---------------------------------------------------------------
+
+
+def resolve_conflict(
+    store: CaseStore,
+    conflict: Conflict,
+    *,
+    keep_mine: bool,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> None:
+    """Apply the user's choice for one field (``sync.engine.resolve``), in one transaction."""
+    with store.writing() as (conn, sealer):
+        entries = _entries(conn, sealer)
+        remaining = [c for c in _load_conflicts(conn, sealer) if c != conflict]
+        resolution = engine.resolve(entries, conflict, keep_mine=keep_mine)
+        new_outbox = resolution.outbox
+        # The chosen mutation was split under new ids: point the other open questions about the
+        # same record at the entry that now holds their field, so "keep mine" still finds it.
+        remaining = [_repoint(c, new_outbox) for c in remaining]
+        still_open = {c.mutation_id for c in remaining}
+        new_outbox = [
+            OutboxEntry(mutation=e.mutation)
+            if e.state is EntryState.CONFLICT and e.mutation.mutation_id not in still_open
+            else e
+            for e in new_outbox
+        ]
+        sync_state.rewrite_outbox(conn, sealer, [_item(e) for e in new_outbox])
+        if resolution.local_write is not None:
+            sync_state.apply_remote(conn, sealer, [resolution.local_write], now=now())
+        _save_conflicts(conn, sealer, remaining)
+
+
+def _repoint(conflict: Conflict, entries: Sequence[OutboxEntry]) -> Conflict:
+    ids = {e.mutation.mutation_id for e in entries}
+    if conflict.mutation_id is None or conflict.mutation_id in ids:
+        return conflict
+    holders = [
+        e.mutation.mutation_id
+        for e in entries
+        if (e.mutation.entity, e.mutation.record_id) == (conflict.entity, conflict.record_id)
+        and (conflict.field in e.mutation.fields or conflict.field == engine.DELETED)
+    ]
+    return replace(conflict, mutation_id=holders[-1]) if holders else conflict
+
+
+def retry(store: CaseStore, mutation_id: str) -> None:
+    """The user asks to send a held-back change again (next cycle)."""
+    with store.writing() as (conn, sealer):
+        for item in outbox.items(conn, sealer):
+            if item.mutation_id == mutation_id and item.state == EntryState.HELD_BACK.value:
+                outbox.mark(conn, mutation_id, state=EntryState.WAITING.value, reason=None)
+
+
+# -- enrolment ------------------------------------------------------------------------------------
+
+
+def enrol_device(
+    store: CaseStore,
+    url: str,
+    code: str,
+    *,
+    email: str,
+    password: str,
+    label: str = "",
+    client_factory: ClientFactory = DossierClient,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> sync_state.SyncAccount:
+    """Enrol this device with a one-time code, log the professional in, keep the credential.
+
+    The device secret, the refresh token and the e-mail address are sealed in the store; the
+    password is used once and never kept. Raises ``SyncError`` subclasses.
+    """
+    with client_factory(url) as client:
+        credential = client.enrol(code, label=label)
+        tokens = client.login(credential, email=email, password=password)
+        account = sync_state.SyncAccount(
+            server_url=client.base_url,
+            device_id=str(credential.device_id),
+            account_id=str(tokens.account_id),
+            email=email,
+            device_secret=credential.device_secret,
+            refresh_token=tokens.refresh_token,
+        )
+    with store.writing() as (conn, sealer):
+        sync_state.save_account(conn, sealer, account, now=now())
+    return account
+
+
+def log_in_again(
+    store: CaseStore,
+    *,
+    password: str,
+    client_factory: ClientFactory = DossierClient,
+) -> None:
+    """Log the enrolled device in anew (after ``LoginNeededError``) with its kept credential."""
+    with store.reading() as (conn, sealer):
+        account = sync_state.load_account(conn, sealer)
+    if account is None:
+        raise NotEnrolledError()
+    with client_factory(account.server_url) as client:
+        credential = DeviceCredential(uuid.UUID(account.device_id), account.device_secret)
+        tokens = client.login(credential, email=account.email, password=password)
+    with store.writing() as (conn, sealer):
+        sync_state.save_refresh_token(conn, sealer, tokens.refresh_token)
+
+
+# Error codes after which a new login (the account password) lets sync go on.
+LOGIN_CODES = frozenset(
+    {"invalid_token", "refresh_reused", "token_revoked", "account_inactive", "unauthorised"}
+)

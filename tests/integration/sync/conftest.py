@@ -1,0 +1,99 @@
+"""Fixtures for the device-side sync tests: the real server on loopback, and app stores.
+
+The server fixtures (database, app, world) come from tests/integration/server; the server runs in
+uvicorn on 127.0.0.1 and a free port, and the app talks to it over real HTTP with sync.client.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from models.store import CaseStore
+from server.models.accounts import Role
+from tests.integration.server import conftest as server_fixtures
+from tests.integration.server.world import PASSWORD, Org, World
+from tests.support.factories import NOW, PASSPHRASE, floor_kdf_params
+from tests.support.memory_keyring import MemoryKeyring
+
+# The server's fixtures, on SQLite and on a private PostgreSQL (see tests/integration/server).
+postgres_server = server_fixtures.postgres_server
+sqlite_template = server_fixtures.sqlite_template
+database_url = server_fixtures.database_url
+settings = server_fixtures.settings
+engine = server_fixtures.engine
+app = server_fixtures.app
+client = server_fixtures.client
+world = server_fixtures.world
+
+
+@pytest.fixture
+def live_url(app: FastAPI) -> Iterator[str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@dataclass
+class Professional:
+    org: Org
+    email: str
+    account_id: uuid.UUID
+    password: str = PASSWORD
+
+
+@pytest.fixture
+def org(world: World) -> Org:
+    return world.organisation("Zorg Oss")
+
+
+@pytest.fixture
+def professional(world: World, org: Org) -> Professional:
+    return make_professional(world, org, "wijkverpleegkundige@example.org")
+
+
+def make_professional(world: World, org: Org, email: str) -> Professional:
+    body = {"email": email, "role": Role.PROFESSIONAL.value, "password": PASSWORD}
+    created = world.client.post("/accounts", json=body, headers=org.admin.headers)
+    assert created.status_code == 201, created.text
+    return Professional(org=org, email=email, account_id=uuid.UUID(created.json()["id"]))
+
+
+StoreMaker = Callable[[str], CaseStore]
+
+
+@pytest.fixture
+def new_store(tmp_path: Path, memory_keyring: MemoryKeyring) -> Iterator[StoreMaker]:
+    """Make app stores (each its own file, data key and device secret), closed at the end."""
+    made: list[CaseStore] = []
+
+    def make(name: str) -> CaseStore:
+        path = tmp_path / name / "keukentafel.db"
+        store = CaseStore.create(path, PASSPHRASE, now=NOW, kdf_params=floor_kdf_params())
+        made.append(store)
+        return store
+
+    yield make
+    for store in made:
+        store.close()
