@@ -234,7 +234,7 @@ def pending_fields(outbox: Iterable[OutboxEntry]) -> dict[RecordKey, dict[str, P
             continue
         record.pop(DELETED, None)  # made again after a local delete
         for name, value in m.fields.items():
-            record[name] = Pending(value, m.mutation_id)
+            record[name] = Pending(value, m.mutation_id, m.base_seq)
     return pending
 
 
@@ -242,6 +242,7 @@ def pending_fields(outbox: Iterable[OutboxEntry]) -> dict[RecordKey, dict[str, P
 class Pending:
     value: JsonValue
     mutation_id: UUID
+    base_seq: int | None = None  # the server version this value was set against
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,6 +317,8 @@ def plan_pull(
             local = mine.get(name)
             if local is None or local.value == theirs:
                 accepted[name] = theirs
+            elif local.base_seq is not None and change.seq <= local.base_seq:
+                pass  # the user already chose this value over that server version: keep it
             elif not own:
                 conflict = _conflict(change, name, local.value, theirs, local.mutation_id)
                 conflicts = merge_conflicts(conflicts, [conflict])
@@ -412,6 +415,10 @@ def resolve(
         return _resolve_deletion(outbox, conflict, keep_mine=keep_mine)
     entries: list[OutboxEntry] = []
     key = (conflict.entity, conflict.record_id)
+    # The value to keep is the newest pending one for this field. Find it by record and field,
+    # not by the conflict's mutation id: an earlier choice may have split that mutation already.
+    holders = [e for e in outbox if e.key == key and conflict.field in e.mutation.fields]
+    newest = holders[-1].mutation.mutation_id if holders else None
     for entry in outbox:
         m = entry.mutation
         if entry.key != key or conflict.field not in m.fields:
@@ -419,7 +426,7 @@ def resolve(
             continue
         # Older pending values of the field are superseded by the choice: drop them everywhere.
         rest = {k: v for k, v in m.fields.items() if k != conflict.field}
-        if keep_mine and m.mutation_id == conflict.mutation_id:
+        if keep_mine and m.mutation_id == newest:
             chosen = {conflict.field: m.fields[conflict.field]}
             base = conflict.server_seq if conflict.server_seq is not None else m.base_seq
             entries.append(_entry(m, chosen, base, new_id()))

@@ -133,6 +133,24 @@ def test_keeping_one_field_does_not_decide_the_others() -> None:
     assert [c.field for c in b.conflicts] == ["note"]  # asked again, not silently overwritten
 
 
+def test_keeping_two_fields_of_one_mutation_one_after_the_other() -> None:
+    """The second choice still finds its value after the first split the mutation."""
+    server, a, b = FakeDossier(), SimDevice(), SimDevice()
+    a.edit(AGREEMENT, R1, what="begin", note="begin")
+    a.sync(server)
+    b.sync(server)
+    a.edit(AGREEMENT, R1, what="A", note="A")
+    a.sync(server)
+    b.edit(AGREEMENT, R1, what="B", note="B")
+    b.push(server)
+    assert {c.field for c in b.conflicts} == {"what", "note"}
+    for conflict in list(b.conflicts):
+        b.outbox = engine.resolve(b.outbox, conflict, keep_mine=True).outbox
+    b.conflicts = []
+    b.sync(server)
+    assert server.state()[(AGREEMENT, R1)] == {"what": "B", "note": "B"}
+
+
 def test_deleted_on_the_server_while_edited_here() -> None:
     server, a, b = FakeDossier(), SimDevice(), SimDevice()
     a.edit(AGREEMENT, R1, what="begin")
