@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -168,14 +169,28 @@ def _local_only(route: object) -> None:
         route.abort()  # type: ignore[attr-defined]
 
 
+FOCUSED_JS = """(el) => new Promise((ok, fail) => {
+    const t0 = Date.now();
+    const check = () => document.activeElement === el ? ok(true)
+        : Date.now() - t0 > 3000 ? fail(new Error('no focus')) : setTimeout(check, 50);
+    check();
+})"""
+
+
 class App:
     """A browser page on the app, with steps that also take a screenshot."""
 
-    def __init__(self, page: object, url: str, shots: Path) -> None:
+    def __init__(
+        self, page: object, url: str, shots: Path, counter: list[int] | None = None
+    ) -> None:
         self.page = page
         self.url = url
         self.shots = shots
-        self.step = 0
+        self._counter = counter if counter is not None else [0]  # shared by a test's pages
+
+    @property
+    def step(self) -> int:
+        return self._counter[0]
 
     @property
     def p(self):  # type: ignore[no-untyped-def]
@@ -193,13 +208,46 @@ class App:
 
     def type_into(self, name: str, text: str) -> None:
         box = self.textbox(name).first
-        box.click()
+        self.focus(box)
         # Select-all does not reach an obscured Flutter field, and the DOM value can lag behind
         # Flutter's: clear it key by key, generously.
         self.p.keyboard.press("End")
         for _ in range(len(box.input_value() or "") + 40):
             self.p.keyboard.press("Backspace")
         self.p.keyboard.type(text)
+
+    def focus(self, box) -> None:  # type: ignore[no-untyped-def]
+        """Give a text field the keyboard, and wait until Flutter has moved focus to it.
+
+        Focusing the semantics element asks Flutter to focus the field (and scroll to it); a
+        click at coordinates can land on another field while Flutter still scrolls.
+        """
+        for attempt in range(3):
+            if attempt == 0:
+                box.focus()
+            else:
+                self.tap(box)
+            try:
+                box.evaluate(FOCUSED_JS)
+                return
+            except Exception:
+                continue
+        self.shot("no-focus")
+        raise AssertionError("the text field did not get the focus")
+
+    def tap(self, locator) -> None:  # type: ignore[no-untyped-def]
+        """Click a control that may be scrolled out of view.
+
+        Playwright scrolls the semantics DOM at once, but Flutter follows a frame later: a click
+        straight away can land on whatever was there before. Scroll first, wait, then click.
+        """
+        locator.scroll_into_view_if_needed()
+        self.p.wait_for_timeout(300)
+        locator.click()
+
+    def press(self, name: str, *, exact: bool = False) -> None:
+        """Tap the button named ``name``."""
+        self.tap(self.button(name, exact=exact))
 
     def button(self, name: str, *, exact: bool = False):  # type: ignore[no-untyped-def]
         return self.p.get_by_role("button", name=name, exact=exact)
@@ -229,7 +277,7 @@ class App:
 
     def shot(self, name: str) -> Path:
         self.p.wait_for_timeout(400)  # the canvas repaints a frame after the semantics DOM
-        self.step += 1
+        self._counter[0] += 1
         self.shots.mkdir(parents=True, exist_ok=True)
         path = self.shots / f"{self.step:02d}-{name}.png"
         self.p.screenshot(path=str(path))
@@ -239,14 +287,16 @@ class App:
 @pytest.fixture
 def open_app(browser: object, request: pytest.FixtureRequest) -> Iterator[object]:
     pages: list[object] = []
+    counter = [0]
+    shots = SHOTS / re.sub(r"[^\w.-]+", "_", request.node.name)
+    shutil.rmtree(shots, ignore_errors=True)  # only this run's pictures
 
     def open_(server: AppServer, viewport: dict[str, int] = TABLET) -> App:
         context = browser.new_context(viewport=viewport)  # type: ignore[attr-defined]
         page = context.new_page()
         page.route("**/*", _local_only)
         pages.append(context)
-        name = re.sub(r"[^\w.-]+", "_", request.node.name)
-        app = App(page, server.url, SHOTS / name)
+        app = App(page, server.url, shots, counter)
         app.open()
         return app
 

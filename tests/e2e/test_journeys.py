@@ -29,7 +29,7 @@ def set_up_device(app: App) -> None:
     app.type_into("Wachtzin nog een keer", PASSPHRASE)
     app.shot("first-run-filled")
     app.button("Apparaat instellen").click()
-    app.see("Mijn cases")
+    app.see("Mijn casussen")
 
 
 def lock_and_unlock(app: App) -> None:
@@ -42,14 +42,14 @@ def lock_and_unlock(app: App) -> None:
     app.shot("wrong-passphrase")
     app.type_into("Wachtzin of pincode", PASSPHRASE)
     app.button("Ontgrendelen", exact=True).click()
-    app.see("Mijn cases")
+    app.see("Mijn casussen")
     app.shot("unlocked")
 
 
 def test_first_run_lock_and_unlock_on_a_tablet(make_server: Any, open_app: Any) -> None:
     app = open_app(make_server(), TABLET)
     set_up_device(app)
-    app.see("Nog geen cases")
+    app.see("Nog geen casussen")
     app.shot("my-cases-empty")
     lock_and_unlock(app)
     app.button("Instellingen").click()
@@ -61,7 +61,7 @@ def test_first_run_lock_and_unlock_on_a_tablet(make_server: Any, open_app: Any) 
 def test_first_run_lock_and_unlock_on_a_phone(make_server: Any, open_app: Any) -> None:
     app = open_app(make_server(), PHONE)
     set_up_device(app)
-    app.see("Nog geen cases")
+    app.see("Nog geen casussen")
     app.shot("my-cases-empty")
     lock_and_unlock(app)
 
@@ -93,7 +93,7 @@ def test_seeded_cases_show_badges_and_search_narrows(
     app.see("Keukentafel is vergrendeld")
     app.type_into("Wachtzin of pincode", PASSPHRASE)
     app.button("Ontgrendelen", exact=True).click()
-    app.see("Mijn cases")
+    app.see("Mijn casussen")
     app.see(r"MDO te laat \(\d+ dag")
     app.see(r"afspraken? te laat")
     app.shot("my-cases-seeded")
@@ -115,7 +115,7 @@ def test_seeded_cases_show_badges_and_search_narrows(
 
 COUNT_JS = """(() => {
   const el = [...document.querySelectorAll('flt-semantics')].find(
-      (e) => /^\\d+ cases?$/.test((e.textContent || '').trim()));
+      (e) => /^\\d+ (casus|casussen|cases?)$/.test((e.textContent || '').trim()));
   return el ? parseInt(el.textContent) : -1;
 })()"""
 
@@ -141,6 +141,6 @@ def test_the_app_locks_itself_after_idle_time(
     app = open_app(make_server(KEUKENTAFEL_AUTOLOCK_SECONDS="5"), TABLET)
     app.type_into("Wachtzin of pincode", PASSPHRASE)
     app.button("Ontgrendelen", exact=True).click()
-    app.see("Mijn cases")
+    app.see("Mijn casussen")
     app.see("Keukentafel is vergrendeld", timeout=20_000)  # nobody touched it for 5 s
     app.shot("auto-locked")

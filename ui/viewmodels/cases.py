@@ -69,11 +69,24 @@ class CaseRow:
     subtitle: str
     badges: tuple[Badge, ...]
     damaged: bool
+    next_deadline: str = ""  # "MDO by 08-12-2026", "Next agreement due 05-01-2027"
 
     @property
     def label(self) -> str:
-        """One sentence for screen readers: name, stage and every badge."""
-        return ". ".join([self.title, self.subtitle, *(b.text for b in self.badges)])
+        """One sentence for screen readers: name, stage, next deadline and every badge."""
+        parts = [self.title, self.subtitle, self.next_deadline, *(b.text for b in self.badges)]
+        return ". ".join(p for p in parts if p)
+
+
+def next_deadline_text(summary: CaseSummary) -> str:
+    """The next date that matters for a case, or "" when no clock runs."""
+    if summary.meeting.state.is_running:
+        return _("MDO by {date}").format(date=summary.meeting.due.strftime("%d-%m-%Y"))
+    if summary.next_agreement is not None and summary.next_agreement.state.is_running:
+        return _("Next agreement due {date}").format(
+            date=summary.next_agreement.due.strftime("%d-%m-%Y")
+        )
+    return ""
 
 
 def badges_for(summary: CaseSummary) -> tuple[Badge, ...]:
@@ -111,7 +124,14 @@ def row_for(summary: CaseSummary) -> CaseRow:
     subtitle = _("{stage} · contact {date}").format(
         stage=_(STAGE_LABELS[summary.stage]), date=summary.contact_date.strftime("%d-%m-%Y")
     )
-    return CaseRow(summary.case_id, title, subtitle, badges_for(summary), summary.damaged)
+    return CaseRow(
+        summary.case_id,
+        title,
+        subtitle,
+        badges_for(summary),
+        summary.damaged,
+        next_deadline_text(summary),
+    )
 
 
 @dataclass

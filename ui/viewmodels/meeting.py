@@ -100,6 +100,8 @@ class MeetingViewModel:
         self.case_file = case_file
         self.meeting = meeting
         self.errors: dict[str, str] = {}
+        # The three lists as last saved: what the store keeps while a line is invalid.
+        self._saved_lists = (list(meeting.wants), list(meeting.strengths), list(meeting.needs))
         self.agreements = [
             AgreementRow(saved=a, shown=replace(a))
             for a in case_file.agreements
@@ -162,7 +164,7 @@ class MeetingViewModel:
     def go_to(self, step: Step) -> None:
         self.errors = {}
         self.meeting.progress = step.value
-        self.store.save_meeting(self.meeting)
+        self._save_meeting()
 
     def next(self) -> bool:
         """Go on to the next step; False (with ``errors``) when this step needs something first."""
@@ -185,7 +187,7 @@ class MeetingViewModel:
     def finish(self) -> None:
         """End the meeting after the read-back: it is recorded as held today."""
         self.meeting.progress = DONE
-        self.store.save_meeting(self.meeting)
+        self._save_meeting()
 
     @property
     def finished(self) -> bool:
@@ -198,7 +200,7 @@ class MeetingViewModel:
         if present:
             ids.append(participant_id)
         self.meeting.present = ids
-        self.store.save_meeting(self.meeting)
+        self._save_meeting()
 
     def add_participant(
         self,
@@ -246,20 +248,39 @@ class MeetingViewModel:
         del self.items(step)[index]
         self._save_lists()
 
-    def _save_lists(self) -> None:
+    def _without_blank_lines(self) -> Meeting:
         # Blank lines are what was just added and not typed yet: not worth saving, not an error.
-        saved = replace(
+        return replace(
             self.meeting,
             wants=[t for t in self.meeting.wants if t.strip()],
             strengths=[t for t in self.meeting.strengths if t.strip()],
             needs=[t for t in self.meeting.needs if t.strip()],
         )
+
+    def _save_meeting(self) -> None:
+        """Save the step and who is present, with the lists as far as they are valid.
+
+        Blank lines are left out; a list with an invalid line (its message is in ``errors``)
+        keeps its last saved version, so moving on or ticking someone never fails.
+        """
+        saved = self._without_blank_lines()
+        try:
+            self.store.save_meeting(saved)
+        except ValidationError:
+            wants, strengths, needs = self._saved_lists
+            self.store.save_meeting(replace(saved, wants=wants, strengths=strengths, needs=needs))
+        else:
+            self._saved_lists = (saved.wants, saved.strengths, saved.needs)
+
+    def _save_lists(self) -> None:
+        saved = self._without_blank_lines()
         try:
             self.store.save_meeting(saved)
         except ValidationError as error:
             self.errors = {p.field: p.message for p in error.problems}
         else:
             self.errors = {}
+            self._saved_lists = (saved.wants, saved.strengths, saved.needs)
 
     # -- agreements ------------------------------------------------------------------------
 
@@ -304,6 +325,11 @@ class MeetingViewModel:
         self._save_agreement(row)
         return row
 
+    def forget_fixed_errors(self) -> None:
+        """Drop "fix the agreements first" once no agreement has an error any more."""
+        if "agreements" in self.errors and not any(r.errors for r in self.agreements):
+            del self.errors["agreements"]
+
     def remove_agreement(self, agreement_id: str) -> None:
         row = next(r for r in self.agreements if r.saved.id == agreement_id)
         self.agreements.remove(row)
@@ -319,6 +345,15 @@ class MeetingViewModel:
         row.errors = {}
         self.store.save_agreement(row.shown)
         row.saved = replace(row.shown)
+
+    @property
+    def default_due(self) -> date:
+        """The due date a new agreement gets, also the last day within the six-week norm."""
+        return default_agreement_due(self.meeting_date)
+
+    def outside_norm(self, due_date: date) -> bool:
+        """Whether ``due_date`` is past six weeks after the meeting (then it needs a reason)."""
+        return is_outside_norm(self.meeting_date, due_date)
 
     def owner_name(self, agreement: Agreement) -> str:
         return next((p.name for p in self.participants if p.id == agreement.owner_id), "")

@@ -58,9 +58,14 @@ class Screen(StrEnum):
     UNLOCK = "unlock"
     CASES = "cases"
     SETTINGS = "settings"
+    NEW_CONTACT = "new_contact"
+    CASE = "case"  # one case; needs ``case_id``
+    PLAN = "plan"  # plan the MDO of ``case_id``
+    MEETING = "meeting"  # meeting mode for ``case_id``
 
 
 APP_SCREENS = (Screen.CASES, Screen.SETTINGS)  # the destinations of the navigation
+CASE_SCREENS = (Screen.CASE, Screen.PLAN, Screen.MEETING)  # screens about one case
 
 
 class AppSession:
@@ -72,6 +77,7 @@ class AppSession:
         self.store: CaseStore | None = None
         self.idle = IdleTimer(idle_lock, clock)
         self._destination = Screen.CASES
+        self.case_id: str | None = None
 
     def start(self) -> None:
         """Open the store (locked) if there is one; brings its schema up to date."""
@@ -88,8 +94,16 @@ class AppSession:
 
     def go(self, screen: Screen) -> None:
         """Move to an app screen; ignored for first-run and unlock (those follow the store)."""
-        if screen in APP_SCREENS:
+        if screen in APP_SCREENS or screen is Screen.NEW_CONTACT:
             self._destination = screen
+            self.case_id = None
+        self.touch()
+
+    def open_case(self, case_id: str, screen: Screen = Screen.CASE) -> None:
+        """Move to a screen about one case: the case itself, planning its MDO, meeting mode."""
+        if screen in CASE_SCREENS:
+            self._destination = screen
+            self.case_id = case_id
         self.touch()
 
     def created(self, store: CaseStore) -> None:
@@ -98,7 +112,10 @@ class AppSession:
         self.touch()
 
     def unlocked(self) -> None:
-        self._destination = Screen.CASES
+        """Back to work: a case screen (e.g. a meeting locked mid-way) resumes, else my cases."""
+        if self._destination not in CASE_SCREENS or self.case_id is None:
+            self._destination = Screen.CASES
+            self.case_id = None
         self.touch()
 
     def touch(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 import flet as ft
@@ -20,8 +21,13 @@ def badge(text: str, kind: BadgeKind) -> ft.Container:
     )
 
 
-def case_tile(row: CaseRow) -> ft.Control:
+def case_tile(row: CaseRow, on_open: Callable[[str], None] | None = None) -> ft.Control:
+    lines: list[ft.Control] = []
+    if row.next_deadline:
+        lines.append(ft.Text(row.next_deadline, size=15, weight=ft.FontWeight.W_500))
     return ft.Container(
+        on_click=(lambda _e: on_open(row.case_id)) if on_open else None,
+        ink=on_open is not None,
         content=ft.Column(
             controls=[
                 ft.Text(
@@ -32,6 +38,7 @@ def case_tile(row: CaseRow) -> ft.Control:
                     color="#6B6B6B" if row.damaged else None,
                 ),
                 ft.Text(row.subtitle, size=14),
+                *lines,
                 ft.Row(controls=[badge(b.text, b.kind) for b in row.badges], wrap=True)
                 if row.badges
                 else ft.Container(height=0),
@@ -45,10 +52,18 @@ def case_tile(row: CaseRow) -> ft.Control:
 
 
 class CasesView:
-    def __init__(self, vm: CasesViewModel, *, on_activity: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        vm: CasesViewModel,
+        *,
+        on_activity: Callable[[], None],
+        on_open: Callable[[str], None] | None = None,
+        on_new: Callable[[], None] | None = None,
+        phone: bool = False,
+    ) -> None:
         self.vm = vm
         self.on_activity = on_activity
-        vm.load()
+        self.on_open = on_open
         self.search = ft.TextField(
             label=_("Search by name"),
             prefix_icon=ft.Icons.SEARCH,
@@ -66,9 +81,26 @@ class CasesView:
         }
         self.count = ft.Text(size=14)
         self.list = ft.ListView(expand=True, spacing=0)
+        self.loading = ft.Row(
+            controls=[
+                ft.ProgressRing(width=24, height=24, semantics_label=_("Busy")),
+                ft.Text(_("Opening the cases…"), size=16),
+            ],
+            visible=False,
+        )
+        rows: list[ft.Control] = [ft.Row(controls=[self.search])]
+        if on_new is not None:
+            new = ft.FilledButton(
+                content=_("New contact"), icon=ft.Icons.ADD, on_click=on_new, height=48
+            )
+            if phone:  # no room beside the search field: a row of its own
+                rows.append(ft.Row(controls=[new], alignment=ft.MainAxisAlignment.END))
+            else:
+                rows[0] = ft.Row(controls=[self.search, new])
         self.control = ft.Column(
             controls=[
-                ft.Row(controls=[self.search]),
+                *rows,
+                self.loading,
                 ft.Row(controls=list(self.chips.values()), wrap=True, spacing=8),
                 self.count,
                 self.list,
@@ -76,7 +108,22 @@ class CasesView:
             expand=True,
             spacing=12,
         )
+
+    def load(self) -> None:
+        """Read the cases now (quick for a few hundred)."""
+        self.vm.load()
         self._show()
+
+    async def load_in_background(self) -> None:
+        """Read the cases off the UI loop, with a progress ring meanwhile (large stores)."""
+        self.loading.visible = True
+        self.control.update()
+        try:
+            await asyncio.to_thread(self.vm.load)
+        finally:
+            self.loading.visible = False
+        self._show()
+        self.control.update()
 
     def _chooser(self, case_filter: CaseFilter) -> ft.ControlEventHandler[ft.Chip]:
         def choose() -> None:
@@ -101,4 +148,4 @@ class CasesView:
                 ft.Container(content=ft.Text(empty, size=16), padding=ft.Padding.all(16))
             ]
         else:
-            self.list.controls = [case_tile(r) for r in self.vm.rows]
+            self.list.controls = [case_tile(r, self.on_open) for r in self.vm.rows]

@@ -73,3 +73,105 @@ def message(text: str, *, error: bool = False) -> ft.Container:
         border_radius=8,
         padding=12,
     )
+
+
+def section(title: str) -> ft.Text:
+    return ft.Text(title, size=20, weight=ft.FontWeight.BOLD)
+
+
+def labelled_button(
+    text: str,
+    on_click: Callable[..., Any],
+    *,
+    icon: ft.IconData | None = None,
+    filled: bool = False,
+    disabled: bool = False,
+) -> ft.Control:
+    """A button with a visible word (which also names it for screen readers), 48 px high."""
+    if filled:
+        return ft.FilledButton(
+            content=text, icon=icon, on_click=on_click, height=TOUCH, disabled=disabled
+        )
+    return ft.OutlinedButton(
+        content=text, icon=icon, on_click=on_click, height=TOUCH, disabled=disabled
+    )
+
+
+class DateField:
+    """A date typed as day-month-year, with a calendar button (a date picker) beside it.
+
+    ``on_change(text)`` runs for every key press and for a picked date.
+    """
+
+    def __init__(
+        self,
+        label: str,
+        value: str,
+        *,
+        on_change: Callable[[str], None],
+        parse: Callable[[str], Any],
+        choose_label: str,
+        helper: str | None = None,
+        text_size: int | None = None,
+        first: Any = None,
+        last: Any = None,
+    ) -> None:
+        from ui.viewmodels.dates import picked_date, short
+
+        self._on_change = on_change
+        self._parse = parse
+        self._picked = picked_date
+        self._short = short
+        self.field = ft.TextField(
+            label=label,
+            value=value,
+            on_change=lambda e: on_change(e.control.value),
+            helper=helper,
+            error_max_lines=4,
+            text_size=text_size,
+            keyboard_type=ft.KeyboardType.DATETIME,
+            expand=True,
+        )
+        limits: dict[str, Any] = {}
+        if first is not None:
+            limits["first_date"] = first
+        if last is not None:
+            limits["last_date"] = last
+        self.picker = ft.DatePicker(on_change=self._chosen, help_text=label, **limits)
+        self.button = ft.Semantics(
+            label=choose_label,
+            button=True,
+            content=ft.IconButton(
+                icon=ft.Icons.CALENDAR_MONTH,
+                tooltip=choose_label,
+                on_click=self._open,
+                width=TOUCH,
+                height=TOUCH,
+            ),
+        )
+        self.control = ft.Row(
+            controls=[self.field, self.button], vertical_alignment=ft.CrossAxisAlignment.START
+        )
+
+    @property
+    def error(self) -> str | None:
+        error = self.field.error
+        return error if isinstance(error, str) else None
+
+    @error.setter
+    def error(self, message: str | None) -> None:
+        self.field.error = message
+
+    def _open(self, e: ft.Event[ft.IconButton]) -> None:
+        current = self._parse(self.field.value or "")
+        if current is not None:
+            self.picker.value = current
+        e.page.show_dialog(self.picker)
+
+    def _chosen(self, e: ft.Event[ft.DatePicker]) -> None:
+        day = self._picked(e.control.value)
+        if day is None:
+            return
+        self.field.value = self._short(day)
+        self._on_change(self.field.value)
+        self.field.update()

@@ -116,6 +116,9 @@ def test_a_date_past_six_weeks_needs_a_reason_and_is_not_saved_without(
 
     vm.update_agreement(row.saved.id, outside_norm_reason="Wachtlijst bij de schuldhulp")
     assert row.errors == {} and row.outside_norm
+    assert "agreements" in vm.errors  # the screen's "fix these first" ...
+    vm.forget_fixed_errors()
+    assert "agreements" not in vm.errors  # ... goes once nothing is red
     assert queries.case_file(store, case_id).agreements[0].due_date == late
     assert vm.next() and vm.step is Step.WELLBEING
 
@@ -187,3 +190,21 @@ def test_full_meeting_then_my_cases_shows_the_next_deadline(store: CaseStore, ca
     # A finished meeting is not resumed: opening meeting mode again starts a new one.
     again = MeetingViewModel.open(store, case_id, today=TODAY)
     assert again.meeting.id != vm.meeting.id and again.step is Step.PRESENT
+
+
+def test_moving_on_with_an_empty_line_just_added_saves_the_rest(
+    store: CaseStore, case_id: str
+) -> None:
+    """The screen adds an empty line to type in; moving on or ticking someone must not fail."""
+    vm = MeetingViewModel.open(store, case_id, today=TODAY)
+    vm.go_to(Step.WANTS)
+    vm.set_item(Step.WANTS, vm.add_item(Step.WANTS), "Weer zelf koken")
+    vm.add_item(Step.WANTS)  # an empty line, not typed in yet
+    assert vm.next() and vm.step is Step.STRENGTHS
+    vm.set_item(Step.STRENGTHS, vm.add_item(Step.STRENGTHS), "x" * 501)  # too long: not saved
+    assert "strengths[0]" in vm.errors
+    vm.set_present(vm.resident.id, True)
+    vm.back()
+    stored = queries.case_file(store, case_id).meetings[0]
+    assert stored.progress == Step.WANTS.value
+    assert stored.wants == ["Weer zelf koken"] and stored.strengths == []

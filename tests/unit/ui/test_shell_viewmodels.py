@@ -269,12 +269,12 @@ def test_cases_list_search_and_filters(store: CaseStore) -> None:
     store.add_case_files(files, today=TODAY, now=NOW)
     vm = CasesViewModel(store, today=lambda: TODAY)
     vm.load()
-    assert vm.total == 3 and len(vm.rows) == 3 and vm.count_text == "3 cases"
+    assert vm.total == 3 and len(vm.rows) == 3 and vm.count_text == "3 casussen"
     vm.set_search("  jans ")
     assert sorted(r.title for r in vm.rows) == ["Anna Jansen", "Cor Jansma"]
     vm.set_search("xyz")
     assert (
-        vm.rows == [] and vm.empty_message == "Geen cases gevonden met deze zoekterm of dit filter."
+        vm.rows == [] and vm.empty_message == "Geen casussen gevonden met deze zoekterm of dit filter."
     )
     vm.set_search("")
     vm.set_filter(CaseFilter.CLOSED)
@@ -285,7 +285,7 @@ def test_cases_list_search_and_filters(store: CaseStore) -> None:
 def test_empty_store_says_so(store: CaseStore) -> None:
     vm = CasesViewModel(store, today=lambda: TODAY)
     vm.load()
-    assert vm.rows == [] and vm.empty_message and "Nog geen cases" in vm.empty_message
+    assert vm.rows == [] and vm.empty_message and "Nog geen casussen" in vm.empty_message
 
 
 # -- settings -------------------------------------------------------------------------------

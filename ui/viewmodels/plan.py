@@ -1,0 +1,156 @@
+"""Plan the MDO: date, time and place, and the people the resident wants at the table.
+
+Plans the case's planned meeting (the one not held yet), or a new one. People are saved the moment
+they are added, so a half-filled plan loses nobody; date, time and place are saved with "Save".
+The resident always takes part and is added as a participant when the case has none yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, time, timedelta
+
+from models import queries
+from models.deadlines import meeting_due
+from models.domain import CaseFile, Meeting, Organisation, Participant, ParticipantRole
+from models.errors import ValidationError
+from models.i18n import N_, _
+from models.store import CaseStore
+from models.validation import validate_meeting, validate_participant
+from ui.viewmodels import dates
+
+DATE, TIME, PLACE, FORM = "date", "time", "place", "form"
+DEFAULT_TIME = time(10, 0)
+ROLE_LABELS: dict[ParticipantRole, str] = {
+    ParticipantRole.RESIDENT: N_("Resident"),
+    ParticipantRole.NETWORK: N_("Network"),
+    ParticipantRole.PROFESSIONAL: N_("Professional"),
+}
+
+
+def ensure_resident(store: CaseStore, case_file: CaseFile) -> Participant:
+    """The resident always takes part: add them as a participant if the case has none yet."""
+    resident = next((p for p in case_file.participants if p.role is ParticipantRole.RESIDENT), None)
+    if resident is None:
+        resident = Participant(
+            case_id=case_file.case.id,
+            role=ParticipantRole.RESIDENT,
+            name=case_file.case.resident.name,
+        )
+        store.save_participant(resident)
+        case_file.participants.append(resident)
+    return resident
+
+
+def default_meeting_day(contact: date, today: date) -> date:
+    """A week from today, but not after the MDO deadline, and never in the past."""
+    return max(today, min(today + timedelta(days=7), meeting_due(contact)))
+
+
+class PlanViewModel:
+    def __init__(self, store: CaseStore, case_id: str, *, today: Callable[[], date]) -> None:
+        self.store = store
+        self.today = today
+        self.case_file = queries.case_file(store, case_id)
+        ensure_resident(store, self.case_file)
+        planned = next((m for m in self.case_file.meetings if m.held_on is None), None)
+        self.meeting = planned or Meeting(case_id=case_id)
+        if planned is not None and planned.planned_for is not None:
+            day, moment = dates.local_parts(planned.planned_for)
+        else:
+            day = default_meeting_day(self.case_file.case.contact_date, today())
+            moment = DEFAULT_TIME
+        self.date_text = dates.short(day)
+        self.time_text = dates.hhmm(moment)
+        self.place = self.meeting.place  # empty: at home
+        self.errors: dict[str, str] = {}
+        self.organisations: list[Organisation] = store.organisations()
+        self.saved = False
+
+    @property
+    def resident_name(self) -> str:
+        return self.case_file.case.resident.name
+
+    @property
+    def participants(self) -> list[Participant]:
+        return self.case_file.participants
+
+    @property
+    def deadline_text(self) -> str:
+        due = meeting_due(self.case_file.case.contact_date)
+        return _("MDO at the latest on {day} ({when}).").format(
+            day=dates.in_words(due), when=dates.days_from_today(due, self.today())
+        )
+
+    @property
+    def late_warning(self) -> str | None:
+        """A warning when the chosen day is after the 14-day deadline (allowed, but late)."""
+        day = dates.parse_date(self.date_text, today=self.today())
+        if day is not None and day > meeting_due(self.case_file.case.contact_date):
+            return _("This day is after the MDO deadline. The MDO will count as late.")
+        return None
+
+    def describe(self, person: Participant) -> str:
+        """``Sanne de Bruijn — Network, daughter`` or ``… — Professional, GGD, district nurse``."""
+        parts = [_(ROLE_LABELS[person.role])]
+        if person.organisation_id:
+            names = {o.id: o.name for o in self.store.organisations(include_inactive=True)}
+            parts.append(names.get(person.organisation_id, person.organisation_id))
+        if person.relation:
+            parts.append(person.relation)
+        return f"{person.name} — {', '.join(parts)}"
+
+    def add_person(
+        self,
+        *,
+        role: ParticipantRole,
+        name: str,
+        relation: str = "",
+        organisation_id: str | None = None,
+    ) -> Participant | None:
+        """Add a network member or a professional; errors under ``<role>.<field>``."""
+        person = Participant(
+            case_id=self.case_file.case.id,
+            role=role,
+            name=name.strip(),
+            relation=relation.strip(),
+            organisation_id=organisation_id if role is ParticipantRole.PROFESSIONAL else None,
+        )
+        prefix = role.value
+        self.errors = {k: v for k, v in self.errors.items() if not k.startswith(prefix + ".")}
+        try:
+            validate_participant(person)
+        except ValidationError as error:
+            for problem in error.problems:
+                self.errors.setdefault(f"{prefix}.{problem.field}", problem.message)
+            return None
+        self.store.save_participant(person)
+        self.participants.append(person)
+        return person
+
+    def save(self) -> bool:
+        errors: dict[str, str] = {}
+        day = dates.parse_date(self.date_text, today=self.today())
+        moment = dates.parse_time(self.time_text)
+        if day is None:
+            errors[DATE] = dates.date_error()
+        elif day < self.case_file.case.contact_date:
+            errors[DATE] = _("The MDO cannot be before the first contact.")
+        if moment is None:
+            errors[TIME] = dates.time_error()
+        meeting = replace(self.meeting, place=self.place.strip())
+        if day is not None and moment is not None:
+            meeting.planned_for = dates.local_datetime(day, moment)
+        try:
+            validate_meeting(meeting)
+        except ValidationError as error:
+            for problem in error.problems:
+                errors.setdefault(PLACE if problem.field == "place" else FORM, problem.message)
+        self.errors = errors
+        if errors:
+            return False
+        self.store.save_meeting(meeting)
+        self.meeting = meeting
+        self.saved = True
+        return True

@@ -1,0 +1,430 @@
+"""One case: the facts, the deadlines, and the follow-up actions (each in a small dialog)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import flet as ft
+
+from models.domain import POSITIVE_HEALTH_DIMENSIONS, ZRM_DOMAINS, MeasurementMoment
+from models.i18n import _
+from ui.viewmodels import dates
+from ui.viewmodels.case_detail import (
+    FORM,
+    MOMENT_LABELS,
+    POSITIVE_HEALTH_LABELS,
+    ZRM_LABELS,
+    AgreementLine,
+    CaseViewModel,
+    Errors,
+)
+from ui.viewmodels.cases import Badge
+from ui.views.cases import badge
+from ui.views.common import TOUCH, DateField, labelled_button, message, section
+
+
+def _badge(b: Badge | None) -> list[ft.Control]:
+    return [badge(b.text, b.kind)] if b else []
+
+
+def _lines(lines: list[str], empty: str) -> list[ft.Control]:
+    if not lines:
+        return [ft.Text(empty, size=16, italic=True, color="#5F5F5F")]
+    return [ft.Text("• " + line, size=16) for line in lines]
+
+
+class FormDialog:
+    """A dialog with fields; ``save`` returns errors per field name (empty: done, close)."""
+
+    def __init__(
+        self,
+        page: ft.Page,
+        title: str,
+        fields: list[ft.Control],
+        *,
+        save_label: str,
+        save: Callable[[], Errors],
+        targets: dict[str, Any],
+        on_done: Callable[[], None],
+    ) -> None:
+        self.page = page
+        self.save = save
+        self.targets = targets
+        self.on_done = on_done
+        self.form_error = ft.Container(visible=False)
+        self.dialog = ft.AlertDialog(
+            modal=True,
+            title=ft.Text(title),
+            content=ft.Column(
+                controls=[*fields, self.form_error],
+                tight=True,
+                scroll=ft.ScrollMode.AUTO,
+                width=480,
+            ),
+            actions=[
+                ft.TextButton(content=_("Cancel"), on_click=self._cancel, height=TOUCH),
+                ft.FilledButton(content=save_label, on_click=self._save, height=TOUCH),
+            ],
+        )
+
+    def open(self) -> None:
+        self.page.show_dialog(self.dialog)
+        self.page.update()
+
+    def _cancel(self) -> None:
+        self.page.pop_dialog()
+
+    def _save(self) -> None:
+        errors = self.save()
+        for key, target in self.targets.items():
+            target.error = errors.get(key)
+        rest = errors.get(FORM) or next(
+            (m for k, m in errors.items() if k not in self.targets), None
+        )
+        self.form_error.content = message(rest, error=True) if rest else None
+        self.form_error.visible = bool(rest)
+        if errors:
+            self.dialog.update()
+            return
+        self.page.pop_dialog()
+        self.on_done()
+
+
+class CaseView:
+    def __init__(
+        self,
+        vm: CaseViewModel,
+        *,
+        width: float | None,
+        on_plan: Callable[[], Any],
+        on_meeting: Callable[[], Any],
+        on_back: Callable[[], Any],
+        on_activity: Callable[[], None],
+    ) -> None:
+        self.vm = vm
+        self.on_plan = on_plan
+        self.on_meeting = on_meeting
+        self.on_back = on_back
+        self.touch = on_activity
+        self.width = width
+        self.control = ft.Column(scroll=ft.ScrollMode.AUTO, expand=True, spacing=12)
+        self.draw()
+
+    # -- drawing -------------------------------------------------------------------------------
+
+    def draw(self) -> None:
+        vm = self.vm
+        case = vm.case_file.case
+        head: list[ft.Control] = [
+            ft.Text(vm.name, size=28, weight=ft.FontWeight.BOLD),
+        ]
+        if vm.contact_text:
+            head.append(ft.Text(vm.contact_text, size=16))
+        head += [
+            ft.Text(f"{vm.contact_date_text} · {vm.stage_text}", size=16),
+            ft.Row(
+                controls=[
+                    ft.Text(vm.mdo_text, size=18, weight=ft.FontWeight.W_600),
+                    *_badge(vm.mdo_badge),
+                ],
+                wrap=True,
+            ),
+            ft.Text(vm.consent_text, size=14, color="#5F5F5F"),
+        ]
+        for extra in (vm.no_meeting_text, vm.closed_text):
+            if extra:
+                head.append(message(extra))
+        actions: list[ft.Control] = []
+        if vm.meeting_action:
+            actions.append(
+                labelled_button(vm.meeting_action, self._meeting, icon=ft.Icons.GROUPS, filled=True)
+            )
+        if vm.can_plan:
+            actions.append(labelled_button(vm.plan_action, self._plan, icon=ft.Icons.EVENT))
+        if vm.can_decide_no_meeting:
+            actions.append(labelled_button(_("No MDO needed"), self._no_meeting))
+        body: list[ft.Control] = [
+            *head,
+            ft.Row(controls=actions, wrap=True, spacing=8, run_spacing=8),
+            section(_("The question")),
+            ft.Text(case.question or _("(not filled in)"), size=18),
+            section(_("People")),
+            *_lines(vm.people(), _("Only the resident so far.")),
+            section(_("Meetings")),
+            *_lines(vm.meeting_lines(), _("No MDO planned yet.")),
+        ]
+        for title, items in vm.three_questions():
+            body += [ft.Text(title, size=18, weight=ft.FontWeight.W_600), *_lines(items, "—")]
+        body.append(section(_("Agreements")))
+        agreements = vm.agreement_lines()
+        body += [self._agreement(line) for line in agreements] or _lines(
+            [], _("No agreements yet.")
+        )
+        body += [
+            section(_("How is the resident doing?")),
+            *_lines(vm.measurement_lines(), _("Nothing measured yet.")),
+        ]
+        if not vm.closed:
+            body.append(
+                ft.Row(
+                    controls=[
+                        labelled_button(
+                            _("Record wellbeing"), self._measure, icon=ft.Icons.FAVORITE_BORDER
+                        ),
+                        labelled_button(_("Close the case"), self._close, icon=ft.Icons.DONE_ALL),
+                    ],
+                    wrap=True,
+                    spacing=8,
+                    run_spacing=8,
+                )
+            )
+        body.append(
+            ft.Row(
+                controls=[
+                    labelled_button(_("Back to my cases"), self.on_back, icon=ft.Icons.ARROW_BACK)
+                ]
+            )
+        )
+        self.control.controls = [
+            ft.Container(
+                content=ft.Column(controls=body, spacing=12, tight=True),
+                padding=ft.Padding.symmetric(horizontal=8, vertical=8),
+            )
+        ]
+
+    def _agreement(self, line: AgreementLine) -> ft.Control:
+        a = line.agreement
+        texts: list[ft.Control] = [
+            ft.Text(a.what, size=18, weight=ft.FontWeight.W_600),
+            ft.Row(controls=[ft.Text(line.text, size=16), *_badge(line.badge)], wrap=True),
+        ]
+        if line.outside_norm and a.outside_norm_reason:
+            texts.append(
+                ft.Text(
+                    _("Later than six weeks: {reason}").format(reason=a.outside_norm_reason),
+                    size=14,
+                )
+            )
+        if a.note:
+            texts.append(ft.Text(a.note, size=14, italic=True))
+        if line.open and not self.vm.closed:
+            texts.append(
+                ft.Row(
+                    controls=[
+                        labelled_button(_("Done"), lambda: self._done(a.id), icon=ft.Icons.CHECK),
+                        labelled_button(
+                            _("Move the date"), lambda: self._move(a.id), icon=ft.Icons.EVENT
+                        ),
+                    ],
+                    wrap=True,
+                )
+            )
+        return ft.Container(
+            content=ft.Column(controls=texts, spacing=6, tight=True),
+            border=ft.Border.all(1, "#E0E0E0"),
+            border_radius=8,
+            padding=12,
+        )
+
+    def refresh(self) -> None:
+        self.vm.load()
+        self.draw()
+        self.control.update()
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def _page(self) -> ft.Page:
+        page = self.control.page
+        assert isinstance(page, ft.Page)
+        return page
+
+    def _meeting(self) -> None:
+        self.touch()
+        self.on_meeting()
+
+    def _plan(self) -> None:
+        self.touch()
+        self.on_plan()
+
+    def _date_field(self, label: str, value: str) -> DateField:
+        return DateField(
+            label,
+            value,
+            on_change=lambda _t: None,
+            parse=lambda t: dates.parse_date(t, today=self.vm.today()),
+            choose_label=_("Choose a date"),
+            helper=_("day-month-year"),
+        )
+
+    def _dialog(
+        self,
+        title: str,
+        fields: list[ft.Control],
+        save_label: str,
+        save: Callable[[], Errors],
+        targets: dict[str, Any],
+    ) -> None:
+        self.touch()
+        FormDialog(
+            self._page(),
+            title,
+            fields,
+            save_label=save_label,
+            save=save,
+            targets=targets,
+            on_done=self.refresh,
+        ).open()
+
+    def _today(self) -> str:
+        return dates.short(self.vm.today())
+
+    def _no_meeting(self) -> None:
+        reason = ft.TextField(label=_("Why is no MDO needed?"), multiline=True, error_max_lines=4)
+        day = self._date_field(_("Decided on"), self._today())
+        self._dialog(
+            _("No MDO needed"),
+            [reason, day.control],
+            _("Save"),
+            lambda: self.vm.decide_no_meeting(reason=reason.value or "", on=day.field.value or ""),
+            {"reason": reason, "date": day},
+        )
+
+    def _close(self) -> None:
+        day = self._date_field(_("Closed on"), self._today())
+        note = ft.TextField(label=_("Closing note"), multiline=True, error_max_lines=4)
+        self._dialog(
+            _("Close the case"),
+            [day.control, note],
+            _("Close the case"),
+            lambda: self.vm.close_case(on=day.field.value or "", note=note.value or ""),
+            {"date": day, "note": note},
+        )
+
+    def _done(self, agreement_id: str) -> None:
+        day = self._date_field(_("Done on"), self._today())
+        note = ft.TextField(label=_("Note (optional)"), multiline=True, error_max_lines=4)
+        self._dialog(
+            _("Agreement done"),
+            [day.control, note],
+            _("Save"),
+            lambda: self.vm.mark_done(
+                agreement_id, on=day.field.value or "", note=note.value or ""
+            ),
+            {"date": day, "note": note},
+        )
+
+    def _move(self, agreement_id: str) -> None:
+        norm = self.vm.norm_date(agreement_id)
+        agreement = next(a for a in self.vm.case_file.agreements if a.id == agreement_id)
+        reason = ft.TextField(
+            label=_("Why later than six weeks?"),
+            value=agreement.outside_norm_reason,
+            error_max_lines=4,
+            visible=self.vm.needs_reason(agreement_id, dates.short(agreement.due_date)),
+        )
+
+        def changed(text: str) -> None:
+            reason.visible = self.vm.needs_reason(agreement_id, text)
+            reason.update()
+
+        day = DateField(
+            _("New due date"),
+            dates.short(agreement.due_date),
+            on_change=changed,
+            parse=lambda t: dates.parse_date(t, today=self.vm.today()),
+            choose_label=_("Choose a date"),
+            helper=_("Within six weeks: at the latest {date}").format(date=dates.short(norm))
+            if norm
+            else None,
+        )
+        self._dialog(
+            _("Move the date"),
+            [day.control, reason],
+            _("Save"),
+            lambda: self.vm.move_due(
+                agreement_id, due=day.field.value or "", reason=reason.value or ""
+            ),
+            {"date": day, "reason": reason},
+        )
+
+    def _measure(self) -> None:
+        moment = ft.Dropdown(
+            label=_("When"),
+            value=self.vm.suggested_moment().value,
+            options=[
+                ft.DropdownOption(key=m.value, text=_(MOMENT_LABELS[m]))
+                for m in (MeasurementMoment.SIX_WEEKS, MeasurementMoment.LATER)
+            ],
+            enable_search=False,
+        )
+        day = self._date_field(_("Date"), self._today())
+        score = ft.Dropdown(
+            label=_("Wellbeing (1 to 10)"),
+            options=[ft.DropdownOption(key=str(n), text=str(n)) for n in range(1, 11)],
+            enable_search=False,
+        )
+        health = {
+            key: ft.Slider(min=0, max=10, divisions=10, value=5, label="{value}", expand=True)
+            for key in POSITIVE_HEALTH_DIMENSIONS
+        }
+        health_on = ft.Checkbox(label=_("Also fill in Positive Health (0 to 10)"))
+        zrm = {
+            key: ft.Dropdown(
+                label=_(ZRM_LABELS[key]),
+                options=[ft.DropdownOption(key=str(n), text=str(n)) for n in range(1, 6)],
+                enable_search=False,
+                dense=True,
+            )
+            for key in ZRM_DOMAINS
+        }
+        fields: list[ft.Control] = [
+            moment,
+            day.control,
+            ft.Semantics(label=_("Wellbeing (1 to 10)"), content=score),
+            health_on,
+        ]
+        for key, slider in health.items():
+            fields.append(
+                ft.Column(
+                    controls=[ft.Text(_(POSITIVE_HEALTH_LABELS[key]), size=14), slider],
+                    spacing=0,
+                    tight=True,
+                )
+            )
+        fields.append(ft.Text(_("Self-sufficiency matrix (ZRM, 1 to 5, optional)"), size=16))
+        fields += list(zrm.values())
+
+        def save() -> Errors:
+            return self.vm.record_measurement(
+                moment=MeasurementMoment(moment.value or MeasurementMoment.LATER.value),
+                on=day.field.value or "",
+                wellbeing=int(score.value) if score.value else None,
+                positive_health={k: int(s.value or 0) for k, s in health.items()}
+                if health_on.value
+                else None,
+                zrm={k: int(d.value) for k, d in zrm.items() if d.value} or None,
+            )
+
+        self._dialog(
+            _("Record wellbeing"),
+            fields,
+            _("Save"),
+            save,
+            {"date": day, "wellbeing": _ErrorText(score)},
+        )
+
+
+class _ErrorText:
+    """Lets ``FormDialog`` set ``error`` on a Dropdown (whose property is ``error_text``)."""
+
+    def __init__(self, dropdown: ft.Dropdown) -> None:
+        self.dropdown = dropdown
+
+    @property
+    def error(self) -> str | None:
+        return self.dropdown.error_text
+
+    @error.setter
+    def error(self, value: str | None) -> None:
+        self.dropdown.error_text = value

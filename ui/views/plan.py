@@ -1,0 +1,188 @@
+"""Plan the MDO: when and where, and who the resident wants at the table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import flet as ft
+
+from models.domain import ParticipantRole
+from models.i18n import _
+from ui.viewmodels import plan as pl
+from ui.viewmodels.dates import parse_date
+from ui.views.common import DateField, centred_form, labelled_button, message, section
+
+
+class PlanView:
+    def __init__(
+        self,
+        vm: pl.PlanViewModel,
+        *,
+        width: float | None,
+        on_saved: Callable[[], Any],
+        on_cancel: Callable[[], Any],
+    ) -> None:
+        self.vm = vm
+        self.on_saved = on_saved
+        self.day = DateField(
+            _("Date of the MDO"),
+            vm.date_text,
+            on_change=self._date_changed,
+            parse=lambda t: parse_date(t, today=vm.today()),
+            choose_label=_("Choose the date of the MDO"),
+            helper=_("day-month-year"),
+            first=vm.case_file.case.contact_date,
+        )
+        self.late = ft.Container(visible=False)
+        self.time = ft.TextField(
+            label=_("Time"),
+            value=vm.time_text,
+            helper=_("hours:minutes"),
+            on_change=lambda e: setattr(vm, "time_text", e.control.value),
+            error_max_lines=3,
+        )
+        self.place = ft.TextField(
+            label=_("Place"),
+            value=vm.place,
+            hint_text=_("At home, at the kitchen table"),
+            helper=_("Leave empty for: at the resident's home"),
+            on_change=lambda e: setattr(vm, "place", e.control.value),
+            error_max_lines=3,
+        )
+        self.people = ft.Column(spacing=4)
+        # What is typed, kept as it is typed (on_change), read when a button is pressed.
+        self.typed: dict[str, str] = {}
+        self.network_name = self._field(_("Name of the network member"), "network.name")
+        self.network_relation = self._field(
+            _("Relation"), "network.relation", hint_text=_("for example: daughter, neighbour")
+        )
+        self.pro_name = self._field(_("Name of the professional"), "professional.name")
+        self.pro_organisation = ft.Dropdown(
+            label=_("Organisation of the professional"),
+            options=[ft.DropdownOption(key=o.id, text=o.name) for o in vm.organisations],
+            enable_search=False,
+            menu_height=400,
+            expand=True,
+        )
+        self.pro_role = self._field(
+            _("Role of the professional"),
+            "professional.relation",
+            hint_text=_("for example: district nurse"),
+        )
+        self.form_error = ft.Container(visible=False)
+        self.control = centred_form(
+            width,
+            [
+                ft.Text(_("Plan the MDO"), size=28, weight=ft.FontWeight.BOLD),
+                ft.Text(_("With {name}").format(name=vm.resident_name), size=18),
+                ft.Text(vm.deadline_text, size=16),
+                section(_("When and where")),
+                self.day.control,
+                self.late,
+                self.time,
+                self.place,
+                section(_("Who does the resident want at the table?")),
+                self.people,
+                ft.Text(_("Family, neighbours, friends, volunteers"), size=14),
+                self.network_name,
+                self.network_relation,
+                ft.Row(
+                    controls=[
+                        labelled_button(
+                            _("Add network member"), self._add_network, icon=ft.Icons.PERSON_ADD
+                        )
+                    ],
+                    alignment=ft.MainAxisAlignment.END,
+                ),
+                ft.Text(_("Professionals, of any organisation"), size=14),
+                self.pro_name,
+                ft.Semantics(
+                    label=_("Organisation of the professional"),
+                    content=ft.Row(controls=[self.pro_organisation]),
+                ),
+                self.pro_role,
+                ft.Row(
+                    controls=[
+                        labelled_button(
+                            _("Add professional"), self._add_professional, icon=ft.Icons.PERSON_ADD
+                        )
+                    ],
+                    alignment=ft.MainAxisAlignment.END,
+                ),
+                self.form_error,
+                ft.Row(
+                    controls=[
+                        labelled_button(_("Cancel"), on_cancel),
+                        labelled_button(_("Save the plan"), self._save, filled=True),
+                    ],
+                    alignment=ft.MainAxisAlignment.END,
+                    wrap=True,
+                ),
+            ],
+        )
+        self._show_people()
+        self._show_late()
+
+    def _field(self, label: str, key: str, **kwargs: Any) -> ft.TextField:
+        def changed(e: ft.Event[ft.TextField]) -> None:
+            self.typed[key] = e.control.value or ""
+
+        return ft.TextField(label=label, on_change=changed, error_max_lines=3, **kwargs)
+
+    def _show_people(self) -> None:
+        self.people.controls = [
+            ft.Text("• " + self.vm.describe(p), size=16) for p in self.vm.participants
+        ]
+
+    def _show_late(self) -> None:
+        warning = self.vm.late_warning
+        self.late.content = message(warning) if warning else None
+        self.late.visible = bool(warning)
+
+    def _date_changed(self, text: str) -> None:
+        self.vm.date_text = text
+        self._show_late()
+        self.late.update()
+
+    def _add_network(self) -> None:
+        person = self.vm.add_person(
+            role=ParticipantRole.NETWORK,
+            name=self.typed.get("network.name", ""),
+            relation=self.typed.get("network.relation", ""),
+        )
+        self.network_name.error = self.vm.errors.get("network.name")
+        self.network_relation.error = self.vm.errors.get("network.relation")
+        if person is not None:
+            self.network_name.value = self.network_relation.value = ""
+            self.typed.pop("network.name", None)
+            self.typed.pop("network.relation", None)
+            self._show_people()
+
+    def _add_professional(self) -> None:
+        person = self.vm.add_person(
+            role=ParticipantRole.PROFESSIONAL,
+            name=self.typed.get("professional.name", ""),
+            relation=self.typed.get("professional.relation", ""),
+            organisation_id=self.pro_organisation.value,
+        )
+        self.pro_name.error = self.vm.errors.get("professional.name")
+        self.pro_role.error = self.vm.errors.get("professional.relation")
+        if person is not None:
+            self.pro_name.value = self.pro_role.value = ""
+            self.typed.pop("professional.name", None)
+            self.typed.pop("professional.relation", None)
+            self.pro_organisation.value = None
+            self._show_people()
+
+    def _save(self) -> None:
+        if self.vm.save():
+            self.on_saved()
+            return
+        errors = self.vm.errors
+        self.day.error = errors.get(pl.DATE)
+        self.time.error = errors.get(pl.TIME)
+        self.place.error = errors.get(pl.PLACE)
+        form = errors.get(pl.FORM)
+        self.form_error.content = message(form, error=True) if form else None
+        self.form_error.visible = bool(form)
