@@ -247,6 +247,7 @@ def record_from_fields(
             relation=_text(f.get("relation")),
             organisation_id=_opt_text(f.get("organisation_id")),
             contact=_text(f.get("contact")),
+            account_id=_opt_text(f.get("account_id")),
         )
     if entity is Entity.MEETING:
         return Meeting(

@@ -136,6 +136,8 @@ class Participant:
     relation: str = ""  # e.g. "dochter", "buurman", "wijkverpleegkundige"
     organisation_id: str | None = None  # professionals only
     contact: str = ""  # phone or e-mail
+    # The professional's account on the dossier server: it makes them a member of the case there.
+    account_id: str | None = None
 
 
 @dataclass(slots=True, kw_only=True)

@@ -144,6 +144,7 @@ def participant_row(sealer: Sealer, p: Participant) -> Row:
         "name": box.text("name", p.name),
         "relation": box.text("relation", p.relation),
         "contact": box.text("contact", p.contact),
+        "account_id": p.account_id,
     }
 
 
@@ -157,6 +158,7 @@ def participant_from_row(sealer: Sealer, row: Mapping[Any, Any]) -> Participant:
         name=box.open_text("name", row["name"]),
         relation=box.open_text("relation", row["relation"]),
         contact=box.open_text("contact", row["contact"]),
+        account_id=row["account_id"],
     )
 
 

@@ -100,6 +100,7 @@ class ParticipantRow(SQLModel, table=True):
     name: bytes
     relation: bytes | None = None
     contact: bytes | None = None
+    account_id: str | None = None  # a server account id (random), not personal data
 
 
 class MeetingRow(SQLModel, table=True):

@@ -103,3 +103,14 @@ def test_demo_data_stays_on_the_device(store: CaseStore) -> None:
     with store.reading() as (conn, _):
         assert outbox.waiting_count(conn) == 0
         assert conn.execute(select(outbox.OUTBOX)).first() is None
+
+
+def test_a_professionals_server_account_travels_with_the_participant(store: CaseStore) -> None:
+    """The server makes a professional a member of a case through this field."""
+    f = a_case_file()
+    store.add_case_files([f], today=TODAY, now=NOW)
+    nurse = dataclasses.replace(f.participants[2], account_id="7d0f3c2e-account")
+    store.save_participant(nurse)
+    assert queued(store)[-1].fields == {"account_id": "7d0f3c2e-account"}
+    loaded = next(p for p in queries.case_file(store, f.case.id).participants if p.id == nurse.id)
+    assert loaded.account_id == "7d0f3c2e-account"
