@@ -274,7 +274,8 @@ def test_cases_list_search_and_filters(store: CaseStore) -> None:
     assert sorted(r.title for r in vm.rows) == ["Anna Jansen", "Cor Jansma"]
     vm.set_search("xyz")
     assert (
-        vm.rows == [] and vm.empty_message == "Geen casussen gevonden met deze zoekterm of dit filter."
+        vm.rows == []
+        and vm.empty_message == "Geen casussen gevonden met deze zoekterm of dit filter."
     )
     vm.set_search("")
     vm.set_filter(CaseFilter.CLOSED)
