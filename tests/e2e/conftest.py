@@ -172,9 +172,20 @@ def _local_only(route: object) -> None:
 FOCUSED_JS = """(el) => new Promise((ok, fail) => {
     const t0 = Date.now();
     const check = () => document.activeElement === el ? ok(true)
-        : Date.now() - t0 > 3000 ? fail(new Error('no focus')) : setTimeout(check, 50);
+        : Date.now() - t0 > 5000 ? fail(new Error('no focus')) : setTimeout(check, 50);
     check();
 })"""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Real-browser journeys may run once more on failure.
+
+    A freshly started Flutter web app on a busy 2-core machine sometimes takes longer to settle
+    than any wait we give it; a second failure still fails the suite. Only e2e tests get this.
+    """
+    for item in items:
+        if item.get_closest_marker("e2e") is not None:
+            item.add_marker(pytest.mark.flaky(reruns=1, reruns_delay=2))
 
 
 class App:
@@ -222,10 +233,12 @@ class App:
         Focusing the semantics element asks Flutter to focus the field (and scroll to it); a
         click at coordinates can land on another field while Flutter still scrolls.
         """
-        for attempt in range(3):
+        # Generous: on a busy 2-core CI machine a freshly started app can take seconds to settle.
+        for attempt in range(5):
             if attempt == 0:
                 box.focus()
             else:
+                self.p.wait_for_timeout(500)
                 self.tap(box)
             try:
                 box.evaluate(FOCUSED_JS)
