@@ -37,7 +37,8 @@ from models.domain import (
 from models.errors import ValidationError
 from models.i18n import N_, _
 from models.store import CaseStore
-from models.validation import validate_agreement, validate_participant
+from models.validation import validate_agreement
+from ui.viewmodels.participants import participant_from_form
 
 
 class Step(StrEnum):
@@ -211,17 +212,15 @@ class MeetingViewModel:
         organisation_id: str | None = None,
     ) -> Participant | None:
         """Add someone the resident wants at the table; they count as present."""
-        person = Participant(
-            case_id=self.case_file.case.id,
+        person, problems = participant_from_form(
+            self.case_file.case.id,
             role=role,
-            name=name.strip(),
-            relation=relation.strip(),
+            name=name,
+            relation=relation,
             organisation_id=organisation_id,
         )
-        try:
-            validate_participant(person)
-        except ValidationError as error:
-            self.errors = {f"new_participant.{p.field}": p.message for p in error.problems}
+        if problems:
+            self.errors = {f"new_participant.{p.field}": p.message for p in problems}
             return None
         self.errors = {}
         self.store.save_participant(person)

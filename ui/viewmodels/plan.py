@@ -17,8 +17,9 @@ from models.domain import CaseFile, Meeting, Organisation, Participant, Particip
 from models.errors import ValidationError
 from models.i18n import N_, _
 from models.store import CaseStore
-from models.validation import validate_meeting, validate_participant
+from models.validation import validate_meeting
 from ui.viewmodels import dates
+from ui.viewmodels.participants import participant_from_form
 
 DATE, TIME, PLACE, FORM = "date", "time", "place", "form"
 DEFAULT_TIME = time(10, 0)
@@ -110,19 +111,17 @@ class PlanViewModel:
         organisation_id: str | None = None,
     ) -> Participant | None:
         """Add a network member or a professional; errors under ``<role>.<field>``."""
-        person = Participant(
-            case_id=self.case_file.case.id,
+        person, problems = participant_from_form(
+            self.case_file.case.id,
             role=role,
-            name=name.strip(),
-            relation=relation.strip(),
-            organisation_id=organisation_id if role is ParticipantRole.PROFESSIONAL else None,
+            name=name,
+            relation=relation,
+            organisation_id=organisation_id,
         )
         prefix = role.value
         self.errors = {k: v for k, v in self.errors.items() if not k.startswith(prefix + ".")}
-        try:
-            validate_participant(person)
-        except ValidationError as error:
-            for problem in error.problems:
+        if problems:
+            for problem in problems:
                 self.errors.setdefault(f"{prefix}.{problem.field}", problem.message)
             return None
         self.store.save_participant(person)
