@@ -6,17 +6,12 @@ uvicorn on 127.0.0.1 and a free port, and the app talks to it over real HTTP wit
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
-from fastapi import FastAPI
 
 from models.store import CaseStore
 from server.models.accounts import Role
@@ -33,26 +28,8 @@ settings = server_fixtures.settings
 engine = server_fixtures.engine
 app = server_fixtures.app
 client = server_fixtures.client
+live_url = server_fixtures.live_url
 world = server_fixtures.world
-
-
-@pytest.fixture
-def live_url(app: FastAPI) -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
 
 
 @dataclass
