@@ -29,6 +29,7 @@ from models.errors import KeukentafelError
 from models.i18n import _, set_language
 from models.profile import load_profile
 from models.store import CaseStore
+from ui.error_guard import install_error_guard
 from ui.viewmodels import preferences
 from ui.viewmodels.case_detail import CaseViewModel
 from ui.viewmodels.cases import CasesViewModel
@@ -87,6 +88,7 @@ class Shell:
         page.on_keyboard_event = lambda: self.session.touch()
         page.on_close = self._closed
         page.on_disconnect = self._closed
+        install_error_guard(page, self._unexpected_error)
         self.session.start()
         self._apply_preferences()
         self.render()
@@ -281,6 +283,11 @@ class Shell:
 
     async def _unlocked(self) -> None:
         self.session.unlocked()
+        self.render()
+
+    def _unexpected_error(self) -> None:
+        """A handler failed (ui/error_guard.py): say so, redraw the screen from the store."""
+        self.notice = _("Something went wrong. What you entered has been saved. Please try again.")
         self.render()
 
     def _lock(self) -> None:
