@@ -29,15 +29,15 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from models import queries
 from models.calendar import today_in_amsterdam
 from models.datafolder import store_path
-from models.demo_data import demo_case_files
 from models.errors import KeukentafelError, StoreNotFoundError
 from models.i18n import LANGUAGES, _, ngettext, set_language
-from models.store import CaseStore
 
+# The store, queries and demo data load in the commands that use them: `run` starts faster when
+# its web server is up before the heavy imports (see ui/launch.py).
 if TYPE_CHECKING:
+    from models.store import CaseStore
     from sync.cycle import SyncStatus
 
 EXIT_ERROR = 1
@@ -70,6 +70,8 @@ def _passphrase(prompt: str) -> str:
 
 
 def _open_unlocked(path: Path) -> CaseStore:
+    from models.store import CaseStore
+
     store = CaseStore.open(path)
     store.unlock(_passphrase(_("Passphrase: ")), now=_now())
     return store
@@ -81,6 +83,8 @@ def _create(path: Path) -> CaseStore:
         _("Type it again: ")
     ):
         raise CliError(_("The two passphrases are not the same. Nothing was created."))
+    from models.store import CaseStore
+
     store = CaseStore.create(path, passphrase, now=_now())
     if store.passphrase_only:
         print(
@@ -101,6 +105,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
+    from models.demo_data import demo_case_files
+
     if args.cases < 1:
         raise CliError(_("--cases must be at least 1."))
     try:
@@ -123,6 +129,8 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
 
 def cmd_overdue(args: argparse.Namespace) -> int:
+    from models import queries
+
     store = _open_unlocked(args.store)
     today = args.today or today_in_amsterdam(_now())
     try:
@@ -166,7 +174,7 @@ def cmd_overdue(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from ui.app import DEFAULT_PORT, run  # Flet loads only for this command
+    from ui.launch import DEFAULT_PORT, run  # Flet loads only for this command
 
     web = bool(getattr(args, "web", False))
     port = getattr(args, "port", None)

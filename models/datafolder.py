@@ -13,7 +13,7 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
-from models.store import STORE_FILENAME
+STORE_FILENAME = "keukentafel.db"  # light on purpose: imported by the start-up path
 
 
 def data_folder(environ: Mapping[str, str] | None = None) -> Path:

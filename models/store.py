@@ -37,6 +37,7 @@ from models import changes, database, outbox, records, sync_state
 from models.calendar import today_in_amsterdam
 from models.crypto import backoff, device_secret, kdf, keywrap
 from models.crypto.sealing import DataKey, Sealer
+from models.datafolder import STORE_FILENAME as STORE_FILENAME
 from models.domain import (
     Agreement,
     Case,
@@ -79,7 +80,6 @@ log = logging.getLogger(__name__)
 
 R = TypeVar("R", Participant, Meeting, Agreement, Measurement)
 
-STORE_FILENAME = "keukentafel.db"
 
 
 def _table(model: Any) -> Table:

@@ -4,20 +4,15 @@ Screens follow the session (``ui.viewmodels.session``): no store -> first run, l
 else the app with a navigation rail (tablet, >= 600 px) or a navigation bar (phone). Views are thin
 over the view-models in ``ui.viewmodels``.
 
-Started by ``python main.py run``: a desktop window where one can be opened, otherwise the app is
-served on http://127.0.0.1:<port> (never on all interfaces) with everything loaded locally.
+Started by ``python main.py run`` through ``ui/launch.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextlib
-import importlib
 import logging
 import os
-import socket
-import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -52,9 +47,6 @@ from ui.views.unlock import UnlockView
 
 log = logging.getLogger(__name__)
 
-HOST = "127.0.0.1"
-DEFAULT_PORT = 8550
-ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
 IDLE_CHECK_SECONDS = 1.0
 
 
@@ -347,74 +339,12 @@ class Shell:
                 self.page.update()
 
 
+
 def make_main(store_path: Path, *, idle_lock: timedelta | None = None) -> Callable[[ft.Page], None]:
-    """The Flet entry for one store: ``main(page)``."""
+    """The Flet entry for one store: ``main(page)``. Started by ``ui/launch.py``."""
 
     def main(page: ft.Page) -> None:
         session = AppSession(store_path, clock=_now, idle_lock=idle_lock or idle_lock_from_env())
         Shell(page, session).start()
 
     return main
-
-
-# -- starting -------------------------------------------------------------------------------
-
-
-def display_available() -> bool:
-    if sys.platform.startswith("linux"):
-        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-    return True
-
-
-def desktop_client_available() -> bool:
-    """Whether Flet's desktop client is here or can be fetched (it downloads on first use)."""
-    try:
-        flet_desktop = importlib.import_module("flet_desktop")  # untyped; imported only here
-        previous = socket.getdefaulttimeout()
-        socket.setdefaulttimeout(15)
-        try:
-            flet_desktop.ensure_client_cached()
-        finally:
-            socket.setdefaulttimeout(previous)
-    except Exception as error:  # offline, no release for this platform, unpack failed ...
-        log.info("desktop client not available: %s", type(error).__name__)
-        return False
-    return True
-
-
-def port_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        try:
-            probe.bind((HOST, port))
-        except OSError:
-            return False
-    return True
-
-
-def run(store_path: Path, *, web: bool = False, port: int = DEFAULT_PORT) -> int:
-    """Start the app: a window if possible (unless ``web``), else serve on 127.0.0.1:port."""
-    # Flet lets these variables override host and port: never let the environment widen the bind.
-    for variable in ("FLET_SERVER_IP", "FLET_SERVER_PORT"):
-        os.environ.pop(variable, None)
-    main = make_main(store_path)
-    if not web and display_available() and desktop_client_available():
-        ft.run(main, view=ft.AppView.FLET_APP, assets_dir=str(ASSETS_DIR))
-        return 0
-    if not port_free(port):
-        print(
-            _("Port {port} on 127.0.0.1 is in use. Choose another with --port.").format(port=port),
-            file=sys.stderr,
-        )
-        return 1
-    # Serve only: open no browser, load nothing from a CDN. FLET_FORCE_WEB_SERVER keeps Flet from
-    # opening a browser window itself (with view=None and a display it would start a socket server).
-    os.environ["FLET_FORCE_WEB_SERVER"] = "true"
-    print(
-        _("Keukentafel runs at {url} — open it in a browser on this device.").format(
-            url=f"http://{HOST}:{port}"
-        ),
-        flush=True,
-    )
-    with contextlib.suppress(KeyboardInterrupt):
-        ft.run(main, view=None, host=HOST, port=port, no_cdn=True, assets_dir=str(ASSETS_DIR))
-    return 0

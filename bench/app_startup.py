@@ -1,0 +1,283 @@
+"""Start-up, open-a-case and memory of the app with 2,000 local cases (issue #3).
+
+1. **Start to interactive "my cases"**: from starting ``main.py run --web`` to the case list with
+   its rows in headless Chromium, against a bare Flet hello-world (``bench/flet_hello_world.py``)
+   from starting it to its text in the same browser, same run. The app's path has one step the
+   hello-world has not: the unlock screen. The passphrase is typed by Playwright at once; the
+   key derivation (Argon2id, about 0.15 s) is part of the app's time, because a professional waits
+   for it too. Goal: ratio <= 1.3.
+2. **Open a case** (server side): building the case screen's view-model and controls for one case
+   of the 2,000, in-process, against reading the same case file from the store alone (the
+   baseline). Goal: <= 150 ms.
+3. **Peak memory** of the app process (VmHWM from /proc) after the list and after opening cases.
+   Goal: <= 300 MB.
+
+The browser is Debian's ``/usr/bin/chromium`` (``tests/install-test-tools.sh`` installs it);
+every request not to 127.0.0.1 is aborted, as in the end-to-end tests. Synthetic data only.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench.flet_hello_world import HELLO
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CASES = 2_000
+PASSPHRASE = "benchmark passphrase, synthetic data only"
+VIEWPORT = {"width": 1280, "height": 800}
+ROWS_JS = """() => [...document.querySelectorAll('flt-semantics')].some(
+    (e) => / · contact /.test(e.textContent || ''))"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _env(home: Path) -> dict[str, str]:
+    return {
+        "KEUKENTAFEL_HOME": str(home),
+        "HOME": str(home),
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+        "KEUKENTAFEL_LANG": "nl",
+    }
+
+
+def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, *args], env=env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT
+        )
+
+
+def _wait_listening(port: int, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("the server process exited early")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.02)
+    raise RuntimeError("the server did not start listening")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def peak_rss_mib(pid: int) -> float:
+    """VmHWM: the most resident memory the process ever had, in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM")
+
+
+def _local_only(route: Any) -> None:
+    if route.request.url.startswith(("http://127.0.0.1", "blob:", "data:")):
+        route.continue_()
+    else:
+        route.abort()
+
+
+def _open_page(browser: Any, url: str) -> Any:
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page.route("**/*", _local_only)
+    page.goto(url)
+    page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
+    page.evaluate("() => document.querySelector('flt-semantics-placeholder').click()")
+    return page
+
+
+def _has_text(page: Any, pattern: str, timeout: float = 60_000) -> None:
+    page.wait_for_function(
+        """(p) => [...document.querySelectorAll('flt-semantics, [aria-label]')].some(
+            (e) => new RegExp(p).test((e.textContent || '') + ' ' + (e.getAttribute('aria-label')
+            || '')))""",
+        arg=pattern,
+        timeout=timeout,
+    )
+
+
+def _time_hello(browser: Any, home: Path) -> float:
+    port = _free_port()
+    start = time.perf_counter()
+    process = _spawn(["-m", "bench.flet_hello_world", str(port)], _env(home), home / "hello.log")
+    try:
+        _wait_listening(port, process)
+        page = _open_page(browser, f"http://127.0.0.1:{port}")
+        _has_text(page, HELLO)
+        elapsed = time.perf_counter() - start
+        page.context.close()
+        return elapsed
+    finally:
+        _stop(process)
+
+
+def _time_app(browser: Any, home: Path, *, open_cases: int = 0) -> tuple[float, float]:
+    """Seconds from start to a filled "my cases", and the app process's peak memory (MiB)."""
+    port = _free_port()
+    start = time.perf_counter()
+    process = _spawn(["main.py", "run", "--web", "--port", str(port)], _env(home), home / "app.log")
+    try:
+        _wait_listening(port, process)
+        page = _open_page(browser, f"http://127.0.0.1:{port}")
+        box = page.get_by_role("textbox", name=re.compile("Wachtzin of pincode"))
+        box.wait_for(timeout=60_000)
+        _unlock(page, box)
+        elapsed = time.perf_counter() - start
+        for index in range(open_cases):  # open a few cases, then back to the list
+            tiles = page.locator("flt-semantics[role=button]").filter(has_text=" · contact ")
+            tiles.nth(index).click()
+            back = page.get_by_role("button", name="Terug naar mijn casussen")
+            back.wait_for(timeout=60_000)  # the case screen is there
+            back.click()
+            page.wait_for_function(ROWS_JS, timeout=60_000)
+        memory = peak_rss_mib(process.pid)
+        page.context.close()
+        return elapsed, memory
+    finally:
+        _stop(process)
+
+
+def _unlock(page: Any, box: Any) -> None:
+    """Type the passphrase and press Unlock; again if the click came before Flutter was ready."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(3):
+        box.fill(PASSPHRASE)
+        page.get_by_role("button", name="Ontgrendelen", exact=True).click()
+        try:
+            page.wait_for_function(ROWS_JS, timeout=20_000 if attempt < 2 else 120_000)
+            return
+        except PlaywrightTimeout:
+            continue
+    raise RuntimeError("the case list did not appear after unlocking")
+
+
+def seed(home: Path, cases: int) -> None:
+    subprocess.run(
+        [sys.executable, "main.py", "seed", "--cases", str(cases)],
+        env=_env(home) | {"KEUKENTAFEL_PASSPHRASE": PASSPHRASE},
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+        timeout=900,
+    )
+
+
+def _open_case_in_process(home: Path, repeat: int) -> tuple[float, float]:
+    """Median seconds to build the case screen (view-model + controls) vs reading the case file."""
+    from datetime import UTC, datetime
+
+    from models.calendar import today_in_amsterdam
+    from models.datafolder import store_path
+    from models.queries import case_file, case_summaries
+    from models.store import CaseStore
+    from ui.viewmodels.case_detail import CaseViewModel
+    from ui.views.case_detail import CaseView
+
+    os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    now = datetime.now(UTC)
+    store = CaseStore.open(store_path(_env(home)))
+    store.unlock(PASSPHRASE, now=now)
+    ids = [s.case_id for s in case_summaries(store, today=today_in_amsterdam(now))][:repeat]
+
+    def screen(case_id: str) -> Callable[[], Any]:
+        def build() -> Any:
+            vm = CaseViewModel(
+                store, case_id, today=lambda: today_in_amsterdam(now), now=lambda: now
+            )
+            return CaseView(
+                vm,
+                width=1280,
+                on_plan=lambda: None,
+                on_meeting=lambda: None,
+                on_back=lambda: None,
+                on_activity=lambda: None,
+            ).control
+
+        return build
+
+    def read(case_id: str) -> Callable[[], Any]:
+        return lambda: case_file(store, case_id)
+
+    ours = statistics.median(_once(screen(i)) for i in ids)
+    base = statistics.median(_once(read(i)) for i in ids)
+    store.lock()
+    return ours, base
+
+
+def _once(fn: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def run(cases: int = CASES, repeat: int = 3) -> list[dict[str, Any]]:
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory(prefix="kt-bench-startup-") as tmp:
+        home = Path(tmp)
+        seed(home, cases)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+            )
+            try:
+                _time_hello(browser, home)  # warm the OS file cache for both, untimed
+                hello = [_time_hello(browser, home) for _ in range(repeat)]
+                app = [_time_app(browser, home)[0] for _ in range(repeat)]
+                _, memory = _time_app(browser, home, open_cases=5)
+            finally:
+                browser.close()
+        ours_open, base_open = _open_case_in_process(home, 20)
+    hello_s, app_s = statistics.median(hello), statistics.median(app)
+    return [
+        {
+            "benchmark": f"Start to interactive 'my cases', {cases:,} cases (vs Flet hello-world)",
+            "ours_ms": app_s * 1000,
+            "baseline_ms": hello_s * 1000,
+            "ratio": app_s / hello_s,
+            "goal": "ratio <= 1.3",
+        },
+        {
+            "benchmark": f"Open a case screen, {cases:,} cases (vs reading the case file)",
+            "ours_ms": ours_open * 1000,
+            "baseline_ms": base_open * 1000,
+            "ratio": ours_open / base_open,
+            "goal": "<= 150 ms",
+        },
+        {
+            "benchmark": f"Peak memory of the app process, {cases:,} cases (MiB)",
+            "ours_ms": memory,
+            "baseline_ms": None,
+            "ratio": None,
+            "goal": "<= 300 MiB",
+        },
+    ]
