@@ -10,7 +10,7 @@ import argparse
 import platform
 from typing import Any
 
-from bench import encrypted_store, overdue_query, plan_pdf, unlock
+from bench import app_startup, encrypted_store, overdue_query, plan_pdf, unlock
 
 
 def _fmt(value: float | None, digits: int = 1) -> str:
@@ -26,6 +26,7 @@ def main() -> None:
     rows += overdue_query.run(10_000 if args.quick else overdue_query.AGREEMENTS)
     rows += unlock.run()
     rows += plan_pdf.run()
+    rows += app_startup.run(200 if args.quick else app_startup.CASES, repeat=1 if args.quick else 3)
     print(f"Machine: {platform.machine()}, Python {platform.python_version()}\n")
     print("| benchmark | ours | baseline | ratio | goal |")
     print("|---|---:|---:|---:|---|")
