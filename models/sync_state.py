@@ -59,6 +59,7 @@ class SyncAccountRow(SQLModel, table=True):
     account_id: str  # the professional's account on the server
     credential: bytes  # sealed {"device_secret", "refresh_token", "email"}
     enrolled_at: datetime
+    role: str | None = None  # the account's role as the server said at login (not secret)
 
 
 class SyncStateRow(SQLModel, table=True):
@@ -91,6 +92,7 @@ class SyncAccount:
     email: str = field(repr=False)
     device_secret: str = field(repr=False)
     refresh_token: str = field(repr=False)
+    role: str | None = None  # "professional", "team_lead", ...: None when not known yet
 
 
 def _seal_credential(sealer: Sealer, account: SyncAccount) -> bytes:
@@ -122,7 +124,19 @@ def load_account(conn: Connection, sealer: Sealer) -> SyncAccount | None:
         email=secret["email"],
         device_secret=secret["device_secret"],
         refresh_token=secret["refresh_token"],
+        role=row["role"],
     )
+
+
+def account_role(conn: Connection) -> str | None:
+    """The enrolled account's role (readable without unlocking secrets); None when unknown."""
+    role: str | None = conn.execute(select(ACCOUNT.c.role).where(ACCOUNT.c.id == ROW_ID)).scalar()
+    return role
+
+
+def save_role(conn: Connection, role: str | None) -> None:
+    """Keep the role the server gave at the latest login."""
+    conn.execute(update(ACCOUNT).where(ACCOUNT.c.id == ROW_ID).values(role=role))
 
 
 def is_enrolled(conn: Connection) -> bool:
@@ -137,6 +151,7 @@ def save_account(conn: Connection, sealer: Sealer, account: SyncAccount, *, now:
         "account_id": account.account_id,
         "credential": _seal_credential(sealer, account),
         "enrolled_at": now,
+        "role": account.role,
     }
     old = conn.execute(select(ACCOUNT).where(ACCOUNT.c.id == ROW_ID)).mappings().first()
     if old is None:

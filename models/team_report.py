@@ -56,6 +56,16 @@ KIND_LABELS: dict[OverdueKind, str] = {
 }
 
 
+HEALTH_LABELS: dict[str, str] = {  # the same words as on the resident's plan (models.plan_pdf)
+    "bodily_functions": N_("Body"),
+    "mental_wellbeing": N_("Mental wellbeing"),
+    "meaningfulness": N_("Meaning"),
+    "quality_of_life": N_("Quality of life"),
+    "participation": N_("Taking part"),
+    "daily_functioning": N_("Daily life"),
+}
+
+
 class Grouping(StrEnum):
     PROFESSIONAL = "professional"
     ORGANISATION = "organisation"
@@ -113,6 +123,11 @@ def share(part: int, whole: int, pct: float | None, language: str | None = None)
 
 def moment_label(moment: WellbeingMoment) -> str:
     return _(MOMENT_LABELS[moment])
+
+
+def health_label(dimension: str) -> str:
+    label = HEALTH_LABELS.get(dimension)
+    return _(label) if label else dimension
 
 
 def measured(figures: Iterable[WellbeingFigure]) -> list[WellbeingFigure]:

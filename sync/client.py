@@ -76,6 +76,7 @@ class Tokens:
     refresh_token: str = field(repr=False)
     expires_in: int
     account_id: uuid.UUID
+    role: str | None = None  # the account's role on the server ("professional", "team_lead", ...)
 
 
 class AccessTokenRejected(Exception):
@@ -143,7 +144,33 @@ class DossierClient:
         body = self._post("/sync/pull", request.model_dump(mode="json"), token=access_token)
         return _parse(PullResponse, body)
 
+    # -- reads (the team-lead views) -------------------------------------------------------------
+
+    def get_json(
+        self, path: str, *, params: dict[str, str] | None = None, access_token: str
+    ) -> Any:
+        response = self._get(path, params=params, token=access_token)
+        try:
+            return response.json()
+        except ValueError:
+            raise ServerError("invalid_response") from None
+
+    def get_bytes(
+        self, path: str, *, params: dict[str, str] | None = None, access_token: str
+    ) -> bytes:
+        return self._get(path, params=params, token=access_token).content
+
     # -- transport -----------------------------------------------------------------------------
+
+    def _get(self, path: str, *, params: dict[str, str] | None, token: str) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}", "Accept": "*/*"}
+        try:
+            response = self._http.get(path, params=params, headers=headers)
+        except httpx.TransportError:
+            raise OfflineError() from None
+        if response.status_code == 200:
+            return response
+        raise _refusal(response, path=path, with_token=True)
 
     def _post(self, path: str, body: dict[str, Any], *, token: str | None) -> Any:
         headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
@@ -166,6 +193,7 @@ def _tokens(body: Any) -> Tokens:
             refresh_token=str(body["refresh_token"]),
             expires_in=int(body["expires_in"]),
             account_id=uuid.UUID(str(body["account_id"])),
+            role=str(body["role"]) if body.get("role") is not None else None,
         )
     except (KeyError, TypeError, ValueError):
         raise ServerError("invalid_response") from None
@@ -222,6 +250,16 @@ class DossierSession:
 
     def pull(self, request: PullRequest) -> PullResponse:
         return self._call(lambda token: self.client.pull(request, access_token=token))
+
+    def get_json(self, path: str, params: dict[str, str] | None = None) -> Any:
+        return self._call(
+            lambda token: self.client.get_json(path, params=params, access_token=token)
+        )
+
+    def get_bytes(self, path: str, params: dict[str, str] | None = None) -> bytes:
+        return self._call(
+            lambda token: self.client.get_bytes(path, params=params, access_token=token)
+        )
 
     def _call(self, send: Callable[[str], T]) -> T:
         try:

@@ -433,6 +433,7 @@ def enrol_device(
             email=email,
             device_secret=credential.device_secret,
             refresh_token=tokens.refresh_token,
+            role=tokens.role,
         )
     with store.writing() as (conn, sealer):
         sync_state.save_account(conn, sealer, account, now=now())
@@ -455,6 +456,7 @@ def log_in_again(
         tokens = client.login(credential, email=account.email, password=password)
     with store.writing() as (conn, sealer):
         sync_state.save_refresh_token(conn, sealer, tokens.refresh_token)
+        sync_state.save_role(conn, tokens.role)
 
 
 # Error codes after which a new login (the account password) lets sync go on.

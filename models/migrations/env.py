@@ -15,7 +15,8 @@ import models.outbox  # registers the outbox tables on SQLModel.metadata
 import models.profile  # registers the profile table on SQLModel.metadata
 import models.signing_tables  # registers the signing tables on SQLModel.metadata
 import models.sync_state  # registers the sync account and state tables on SQLModel.metadata
-import models.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+import models.tables  # registers the tables on SQLModel.metadata
+import models.team_cache  # noqa: F401  (registers the team-lead cache table on SQLModel.metadata)
 
 connection = context.config.attributes["connection"]
 context.configure(

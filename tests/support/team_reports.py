@@ -55,7 +55,7 @@ def an_overdue_report(
         days_late = (3 + 5 * n) if late else -(n % 4)
         prof_id, prof_name, org_id, org_name = professionals[n % len(professionals)]
         agreement = kind in (OverdueKind.AGREEMENT_OVERDUE, OverdueKind.AGREEMENT_DUE_SOON)
-        network_owned = agreement and n % 5 == 4  # a neighbour owns it: no organisation
+        network_owned = agreement and n % 8 == 2  # a neighbour owns it: no organisation
         made.append(
             OverdueItem(
                 kind=kind,
