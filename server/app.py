@@ -7,7 +7,7 @@ import logging
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from server.api.routes import accounts, auth, cases, devices, sync, teams
+from server.api.routes import accounts, auth, cases, devices, sync, team, teams
 from server.db import make_engine
 from server.errors import install_handlers
 from server.settings import Settings
@@ -25,7 +25,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine if engine is not None else make_engine(settings.database_url)
     install_handlers(app)
-    for module in (auth, devices, accounts, teams, sync, cases):
+    for module in (auth, devices, accounts, teams, sync, cases, team):
         app.include_router(module.router)
 
     @app.get("/health", tags=["health"])

@@ -37,6 +37,7 @@ from server.models.dossier import (
 )
 from server.models.types import utcnow
 from server.principal import Principal
+from server.reports import projection
 from sync.protocol import (
     Entity,
     Mutation,
@@ -232,6 +233,7 @@ def _apply(batch: _Batch, m: Mutation) -> MutationResult:
     )
     _after_apply(batch, m, record)
     session.flush()
+    projection.project(session, record)  # the team-lead read model, in the same transaction
     batch.log(m, action, Result.SUCCESS, "granted", None)
     return MutationResult(mutation_id=m.mutation_id, outcome=Outcome.APPLIED, server_seq=seq)
 

@@ -144,5 +144,10 @@ def get_case_worker(request: Request, engine: EngineDep, principal: CurrentPrinc
     return _require(request, engine, principal, Role.PROFESSIONAL, Role.TEAM_LEAD)
 
 
+def get_team_lead(request: Request, engine: EngineDep, principal: CurrentPrincipal) -> Principal:
+    return _require(request, engine, principal, Role.TEAM_LEAD)
+
+
 Administrator = Annotated[Principal, Depends(get_administrator)]
 CaseWorker = Annotated[Principal, Depends(get_case_worker)]
+TeamLead = Annotated[Principal, Depends(get_team_lead)]

@@ -16,6 +16,13 @@ from server.models.dossier import (
     DossierRecord,
     SyncHead,
 )
+from server.models.reports import (
+    ReportAgreement,
+    ReportCase,
+    ReportMeasurement,
+    ReportMeeting,
+    ReportParticipant,
+)
 
 __all__ = [
     "Account",
@@ -30,6 +37,11 @@ __all__ = [
     "EnrolmentCode",
     "Organisation",
     "RefreshToken",
+    "ReportAgreement",
+    "ReportCase",
+    "ReportMeasurement",
+    "ReportMeeting",
+    "ReportParticipant",
     "SyncHead",
     "Team",
     "TokenFamily",

@@ -1,7 +1,8 @@
 """schemathesis against the app's OpenAPI schema: whatever is sent, never a server error.
 
-It calls every operation with generated input, as an administrator and (on the sync routes) as a
-professional: bodies the schema allows must get an answer, refusals included, but never a 5xx.
+It calls every operation with generated input, as an administrator, as a professional on the sync
+routes and as a team lead on the team routes: what the schema allows must get an answer,
+refusals included, but never a 5xx.
 Cross-user access is not its job; test_access_matrix.py covers that.
 """
 
@@ -31,12 +32,14 @@ def api_schema(
         pytest.skip("schemathesis runs once, on SQLite")
     org = world.organisation()
     professional = world.member(org, Role.PROFESSIONAL)
+    team_lead = world.member(org, Role.TEAM_LEAD)
     app = create_app(
         settings.model_copy(update={"trusted_proxies": ("testclient",)}), engine=engine
     )
     app.state.schemathesis_headers = {
         "admin": {**org.admin.headers, **PROXY},
         "professional": {**professional.headers, **PROXY},
+        "team_lead": {**team_lead.headers, **PROXY},
     }
     loaded = schemathesis.openapi.from_dict(app.openapi())
     loaded.app = app
@@ -56,6 +59,8 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 def test_no_server_errors(case: schemathesis.Case) -> None:
     app = case.operation.schema.app
     role = "professional" if case.path.startswith("/sync") else "admin"
+    if case.path.startswith("/api/v1/team"):
+        role = "team_lead"
     response = case.call(headers=app.state.schemathesis_headers[role])
     assert response.status_code < 500, f"{case.method} {case.path}: {response.status_code}"
     assert "tls_required" not in response.text

@@ -1,0 +1,206 @@
+"""The team-lead routes (issue #6): overdue actions and monitoring figures, as JSON and CSV.
+
+Only the team-lead role gets an answer (professionals and administrators: 403 ``wrong_role``; a
+team lead without a team: 403 ``no_team``), and it covers only the cases of their own team
+(``server.reports.scope``). Every answer is written to the audit log in the same transaction:
+one row for the request (no case) plus one per case whose contents the answer shows (the overdue
+items' cases; the monitoring figures' story cases), as ``read`` for JSON and ``export`` for CSV.
+
+``today`` defaults to the date in Europe/Amsterdam; tests pass it. Dates outside 2000..2100 are
+refused with 400 ``invalid_date`` (nobody plans that far, and date arithmetic must not overflow).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+from sqlmodel import Session
+
+from models.calendar import today_in_amsterdam
+from models.team_report_csv import monitoring_csv, overdue_csv
+from server import audit
+from server.api.deps import EngineDep, SessionDep, TeamLead, refuse
+from server.audit import Action, Result
+from server.errors import ApiError, Forbidden
+from server.models.audit import AuditEventBase
+from server.models.types import utcnow
+from server.principal import Principal
+from server.reports.monitoring import monitoring_figures
+from server.reports.overdue import overdue_report
+from server.reports.scope import default_period, months_before, team_case_ids, team_of
+from sync.team_protocol import (
+    TEAM_MONITORING_PATH,
+    TEAM_OVERDUE_PATH,
+    MonitoringFigures,
+    OverdueReport,
+)
+
+router = APIRouter(prefix="/api/v1/team", tags=["team"])
+
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {}}, "description": "CSV, UTF-8 with BOM, ';'"}
+}
+
+Language = Literal["nl", "en"]
+Day = Annotated[date | None, Query(description="yyyy-mm-dd")]
+
+
+def _checked(day: date | None) -> date | None:
+    if day is not None and not EARLIEST <= day <= LATEST:
+        raise ApiError("invalid_date", "Give a date between 2000 and 2100.")
+    return day
+
+
+def _team(
+    request: Request, session: Session, engine: EngineDep, lead: Principal
+) -> tuple[uuid.UUID, str]:
+    team = team_of(session, lead)
+    if team is None:
+        error = Forbidden("no_team", "Your account is in no team.")
+        raise refuse(engine, request, lead.actor, error)
+    return team.id, team.name
+
+
+def _log(
+    session: Session, lead: Principal, action: Action, route: str, cases: Iterable[uuid.UUID]
+) -> None:
+    def row(case_id: uuid.UUID | None) -> AuditEventBase:
+        return audit.event(
+            lead.actor,
+            action=action,
+            outcome=Result.SUCCESS,
+            authorisation="granted",
+            case_id=case_id,
+            route=route,
+        )
+
+    audit.record(session, [row(None), *(row(c) for c in dict.fromkeys(cases))])
+
+
+def _overdue(
+    request: Request, session: Session, engine: EngineDep, lead: Principal, today: date | None
+) -> OverdueReport:
+    team_id, team_name = _team(request, session, engine, lead)
+    now = utcnow()
+    return overdue_report(
+        session,
+        team_case_ids(lead),
+        team_id=team_id,
+        team_name=team_name,
+        today=_checked(today) or today_in_amsterdam(now),
+        now=now,
+    )
+
+
+def _monitoring(
+    request: Request,
+    session: Session,
+    engine: EngineDep,
+    lead: Principal,
+    start: date | None,
+    end: date | None,
+    today: date | None,
+) -> MonitoringFigures:
+    team_id, team_name = _team(request, session, engine, lead)
+    now = utcnow()
+    day = _checked(today) or today_in_amsterdam(now)
+    start, end = _checked(start), _checked(end)
+    if start is None and end is None:
+        start, end = default_period(day)
+    elif end is None:
+        end = day
+    elif start is None:
+        start = months_before(end, 6) if end.year > EARLIEST.year else EARLIEST
+    assert start is not None
+    if start > end:
+        raise ApiError("invalid_period", "The start of the period is after its end.")
+    return monitoring_figures(
+        session,
+        team_case_ids(lead),
+        team_id=team_id,
+        team_name=team_name,
+        start=start,
+        end=end,
+        today=day,
+        now=now,
+    )
+
+
+def _csv(content: bytes, name: str) -> Response:
+    return Response(
+        content=content,
+        media_type=CSV_MEDIA_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/overdue", response_model=OverdueReport)
+def read_overdue(
+    request: Request, lead: TeamLead, session: SessionDep, engine: EngineDep, today: Day = None
+) -> OverdueReport:
+    """Overdue and due-soon MDOs and agreements of the team, most days late first."""
+    report = _overdue(request, session, engine, lead, today)
+    _log(session, lead, Action.READ, TEAM_OVERDUE_PATH, (i.case_id for i in report.items))
+    session.commit()
+    return report
+
+
+@router.get("/monitoring", response_model=MonitoringFigures)
+def read_monitoring(
+    request: Request,
+    lead: TeamLead,
+    session: SessionDep,
+    engine: EngineDep,
+    start: Day = None,
+    end: Day = None,
+    today: Day = None,
+) -> MonitoringFigures:
+    """The figures of a period (default: the last half year up to today)."""
+    figures = _monitoring(request, session, engine, lead, start, end, today)
+    _log(session, lead, Action.READ, TEAM_MONITORING_PATH, (s.case_id for s in figures.stories))
+    session.commit()
+    return figures
+
+
+@router.get("/overdue.csv", response_class=Response, responses=CSV_RESPONSE)
+def export_overdue_csv(
+    request: Request,
+    lead: TeamLead,
+    session: SessionDep,
+    engine: EngineDep,
+    today: Day = None,
+    language: Language = "nl",
+) -> Response:
+    """The overdue list as CSV for Excel."""
+    report = _overdue(request, session, engine, lead, today)
+    content = overdue_csv(report, language=language)
+    cases = (i.case_id for i in report.items)
+    _log(session, lead, Action.EXPORT, f"{TEAM_OVERDUE_PATH}.csv", cases)
+    session.commit()
+    return _csv(content, f"overdue-{report.today.isoformat()}.csv")
+
+
+@router.get("/monitoring.csv", response_class=Response, responses=CSV_RESPONSE)
+def export_monitoring_csv(
+    request: Request,
+    lead: TeamLead,
+    session: SessionDep,
+    engine: EngineDep,
+    start: Day = None,
+    end: Day = None,
+    today: Day = None,
+    language: Language = "nl",
+) -> Response:
+    """The monitoring figures as CSV for Excel."""
+    figures = _monitoring(request, session, engine, lead, start, end, today)
+    content = monitoring_csv(figures, language=language)
+    cases = (s.case_id for s in figures.stories)
+    _log(session, lead, Action.EXPORT, f"{TEAM_MONITORING_PATH}.csv", cases)
+    session.commit()
+    return _csv(content, f"monitoring-{figures.start.isoformat()}-{figures.end.isoformat()}.csv")
