@@ -20,6 +20,7 @@ Reads and the list queries live in ``models.queries``.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import uuid
@@ -46,16 +47,20 @@ from models.domain import (
     Meeting,
     Organisation,
     Participant,
+    ParticipantRole,
 )
 from models.errors import (
     DamagedRecordError,
+    KeukentafelError,
     LockedError,
     RecordNotFoundError,
     StoreExistsError,
     StoreNotFoundError,
     WrongPassphraseError,
 )
+from models.i18n import _
 from models.organisations import DEFAULT_ORGANISATIONS
+from models.signing_tables import PlanSignatureRow
 from models.tables import (
     AgreementRow,
     CaseRow,
@@ -81,7 +86,6 @@ log = logging.getLogger(__name__)
 R = TypeVar("R", Participant, Meeting, Agreement, Measurement)
 
 
-
 def _table(model: Any) -> Table:
     table: Table = model.__table__
     return table
@@ -97,6 +101,37 @@ ORGANISATIONS = _table(OrganisationRow)
 ENVELOPES = _table(KeyEnvelope)
 UNLOCK_STATE = _table(UnlockState)
 META = _table(StoreMeta)
+SIGNATURES = _table(PlanSignatureRow)
+
+
+class ParticipantInUseError(KeukentafelError):
+    """A participant the case file still needs cannot be removed; ``reason`` says why."""
+
+    RESIDENT = "resident"
+    OWNS_AGREEMENTS = "owns_agreements"
+    WAS_PRESENT = "was_present"
+    AT_THE_TABLE = "at_the_table"
+    SIGNED = "signed"
+
+    def __init__(self, reason: str) -> None:
+        messages = {
+            self.RESIDENT: _("The resident always takes part and cannot be removed."),
+            self.OWNS_AGREEMENTS: _(
+                "This person cannot be removed: agreements are in their name. "
+                "Give those agreements to someone else first."
+            ),
+            self.WAS_PRESENT: _(
+                "This person cannot be removed: they were at the table of an MDO that was held, "
+                "and the record of that MDO keeps them."
+            ),
+            self.AT_THE_TABLE: _(
+                "This person cannot be removed: they are marked as present in the MDO under "
+                "way. Remove them there first."
+            ),
+            self.SIGNED: _("This person cannot be removed: they signed the plan."),
+        }
+        super().__init__(messages[reason])
+        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -548,6 +583,53 @@ class CaseStore:
                 .on_conflict_do_update(index_elements=["id"], set_=values)
             )
             self._queue(conn, old, record, case_id=case_id)
+
+    def delete_participant(self, participant_id: str) -> None:
+        """Remove someone from a case, with its outbox row (a tombstone), in one transaction.
+
+        Refused (``ParticipantInUseError``, nothing changed) for the resident, and for someone who
+        owns an agreement, is marked present at a meeting (a held one is part of the record; a
+        running one still shows them at the table) or signed a plan version.
+        """
+        with self.engine.begin() as conn:
+            _require(conn, PARTICIPANTS, participant_id)
+            case_id, role = conn.execute(
+                select(PARTICIPANTS.c.case_id, PARTICIPANTS.c.role).where(
+                    PARTICIPANTS.c.id == participant_id
+                )
+            ).one()
+            if role == ParticipantRole.RESIDENT.value:
+                raise ParticipantInUseError(ParticipantInUseError.RESIDENT)
+            owns = conn.execute(
+                select(AGREEMENTS.c.id).where(AGREEMENTS.c.owner_id == participant_id).limit(1)
+            ).first()
+            if owns is not None:
+                raise ParticipantInUseError(ParticipantInUseError.OWNS_AGREEMENTS)
+            for held_on, present in conn.execute(
+                select(MEETINGS.c.held_on, MEETINGS.c.present).where(MEETINGS.c.case_id == case_id)
+            ):
+                if participant_id in json.loads(present or "[]"):
+                    raise ParticipantInUseError(
+                        ParticipantInUseError.WAS_PRESENT
+                        if held_on is not None
+                        else ParticipantInUseError.AT_THE_TABLE
+                    )
+            signed = conn.execute(
+                select(SIGNATURES.c.id).where(SIGNATURES.c.signer_id == participant_id).limit(1)
+            ).first()
+            if signed is not None:
+                raise ParticipantInUseError(ParticipantInUseError.SIGNED)
+            conn.execute(delete(PARTICIPANTS).where(PARTICIPANTS.c.id == participant_id))
+            outbox.append(
+                conn,
+                self.sealer,
+                entity=changes.Entity.PARTICIPANT,
+                record_id=participant_id,
+                case_id=case_id,
+                fields={},
+                now=self.clock(),
+                op="delete",
+            )
 
     def delete_agreement(self, agreement_id: str) -> None:
         with self.engine.begin() as conn:

@@ -3,6 +3,11 @@
 Plans the case's planned meeting (the one not held yet), or a new one. People are saved the moment
 they are added, so a half-filled plan loses nobody; date, time and place are saved with "Save".
 The resident always takes part and is added as a participant when the case has none yet.
+
+Removing someone asks for confirmation first (the view's dialog) and is refused with the reason
+when the case file still needs them: the resident, an owner of agreements, someone at the table of
+a held MDO or who signed the plan (``CaseStore.delete_participant``). A professional can be linked
+to their dossier account (see ``ui.viewmodels.participants``).
 """
 
 from __future__ import annotations
@@ -11,12 +16,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, time, timedelta
 
-from models import queries
+from models import queries, sync_state
 from models.deadlines import meeting_due
 from models.domain import CaseFile, Meeting, Organisation, Participant, ParticipantRole
 from models.errors import ValidationError
 from models.i18n import N_, _
-from models.store import CaseStore
+from models.store import CaseStore, ParticipantInUseError
 from models.validation import validate_meeting
 from ui.viewmodels import dates
 from ui.viewmodels.participants import participant_from_form
@@ -68,6 +73,10 @@ class PlanViewModel:
         self.errors: dict[str, str] = {}
         self.organisations: list[Organisation] = store.organisations()
         self.saved = False
+        self.remove_error: str | None = None
+        with store.reading() as (conn, sealer):
+            account = sync_state.load_account(conn, sealer)
+        self.own_account_id: str | None = account.account_id if account else None
 
     @property
     def resident_name(self) -> str:
@@ -100,7 +109,29 @@ class PlanViewModel:
             parts.append(names.get(person.organisation_id, person.organisation_id))
         if person.relation:
             parts.append(person.relation)
+        if person.account_id:
+            parts.append(_("linked to the dossier"))
         return f"{person.name} — {', '.join(parts)}"
+
+    def can_remove(self, person: Participant) -> bool:
+        """Whether to offer "Remove" at all (the resident always takes part)."""
+        return person.role is not ParticipantRole.RESIDENT
+
+    def confirm_text(self, person: Participant) -> str:
+        return _("Remove {name} from this case? Nothing else is removed.").format(name=person.name)
+
+    def remove_person(self, participant_id: str) -> bool:
+        """Remove a participant; False with ``remove_error`` when the case file still needs them."""
+        try:
+            self.store.delete_participant(participant_id)
+        except ParticipantInUseError as error:
+            self.remove_error = error.message
+            return False
+        self.remove_error = None
+        self.case_file.participants[:] = [
+            p for p in self.case_file.participants if p.id != participant_id
+        ]
+        return True
 
     def add_person(
         self,
@@ -109,6 +140,7 @@ class PlanViewModel:
         name: str,
         relation: str = "",
         organisation_id: str | None = None,
+        account_id: str = "",
     ) -> Participant | None:
         """Add a network member or a professional; errors under ``<role>.<field>``."""
         person, problems = participant_from_form(
@@ -117,6 +149,7 @@ class PlanViewModel:
             name=name,
             relation=relation,
             organisation_id=organisation_id,
+            account_id=account_id,
         )
         prefix = role.value
         self.errors = {k: v for k, v in self.errors.items() if not k.startswith(prefix + ".")}

@@ -1,4 +1,8 @@
-"""Plan the MDO: when and where, and who the resident wants at the table."""
+"""Plan the MDO: when and where, and who the resident wants at the table.
+
+Each person has a "Remove" button (not the resident) that asks for confirmation in a dialog; a
+refusal (agreements in their name, present at a held MDO) is shown under the list of people.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,11 @@ from typing import Any
 
 import flet as ft
 
-from models.domain import ParticipantRole
+from models.domain import Participant, ParticipantRole
 from models.i18n import _
 from ui.viewmodels import plan as pl
 from ui.viewmodels.dates import parse_date
-from ui.views.common import DateField, centred_form, labelled_button, message, section
+from ui.views.common import TOUCH, DateField, centred_form, labelled_button, message, section
 
 
 class PlanView:
@@ -51,6 +55,7 @@ class PlanView:
             error_max_lines=3,
         )
         self.people = ft.Column(spacing=4)
+        self.remove_error = ft.Container(visible=False)
         # What is typed, kept as it is typed (on_change), read when a button is pressed.
         self.typed: dict[str, str] = {}
         self.network_name = self._field(_("Name of the network member"), "network.name")
@@ -70,6 +75,14 @@ class PlanView:
             "professional.relation",
             hint_text=_("for example: district nurse"),
         )
+        self.pro_account = self._field(
+            _("Dossier account id (optional)"),
+            "professional.account_id",
+            helper=_("Links them to this case on the dossier server. They find it under Settings."),
+        )
+        account_row: list[ft.Control] = [self.pro_account]
+        if vm.own_account_id:
+            account_row.append(labelled_button(_("That is me"), self._use_own_account))
         self.form_error = ft.Container(visible=False)
         self.control = centred_form(
             width,
@@ -84,6 +97,7 @@ class PlanView:
                 self.place,
                 section(_("Who does the resident want at the table?")),
                 self.people,
+                self.remove_error,
                 ft.Text(_("Family, neighbours, friends, volunteers"), size=14),
                 self.network_name,
                 self.network_relation,
@@ -102,6 +116,11 @@ class PlanView:
                     content=ft.Row(controls=[self.pro_organisation]),
                 ),
                 self.pro_role,
+                ft.Row(
+                    controls=account_row,
+                    vertical_alignment=ft.CrossAxisAlignment.START,
+                    wrap=True,
+                ),
                 ft.Row(
                     controls=[
                         labelled_button(
@@ -131,9 +150,56 @@ class PlanView:
         return ft.TextField(label=label, on_change=changed, error_max_lines=3, **kwargs)
 
     def _show_people(self) -> None:
-        self.people.controls = [
-            ft.Text("• " + self.vm.describe(p), size=16) for p in self.vm.participants
-        ]
+        self.people.controls = [self._person(p) for p in self.vm.participants]
+
+    def _person(self, person: Participant) -> ft.Control:
+        text = ft.Text("• " + self.vm.describe(person), size=16, expand=True)
+        if not self.vm.can_remove(person):
+            return ft.Row(controls=[text])
+        remove = ft.IconButton(
+            icon=ft.Icons.PERSON_REMOVE,
+            tooltip=_("Remove {name}").format(name=person.name),
+            on_click=lambda e, p=person: self._ask_remove(e.page, p),
+            width=TOUCH,
+            height=TOUCH,
+        )
+        return ft.Row(
+            controls=[
+                text,
+                ft.Semantics(
+                    label=_("Remove {name}").format(name=person.name), button=True, content=remove
+                ),
+            ],
+            vertical_alignment=ft.CrossAxisAlignment.CENTER,
+        )
+
+    def _ask_remove(self, page: ft.Page, person: Participant) -> None:
+        def confirm() -> None:
+            page.pop_dialog()
+            removed = self.vm.remove_person(person.id)
+            error = self.vm.remove_error
+            self.remove_error.content = message(error, error=True) if error else None
+            self.remove_error.visible = not removed and bool(error)
+            if removed:
+                self._show_people()
+            self.control.update()
+
+        dialog = ft.AlertDialog(
+            modal=True,
+            title=ft.Text(_("Remove from the case?")),
+            content=ft.Text(self.vm.confirm_text(person)),
+            actions=[
+                ft.TextButton(content=_("Cancel"), on_click=page.pop_dialog, height=TOUCH),
+                ft.FilledButton(content=_("Remove"), on_click=confirm, height=TOUCH),
+            ],
+        )
+        page.show_dialog(dialog)
+        page.update()
+
+    def _use_own_account(self) -> None:
+        own = self.vm.own_account_id or ""
+        self.pro_account.value = own
+        self.typed["professional.account_id"] = own
 
     def _show_late(self) -> None:
         warning = self.vm.late_warning
@@ -165,13 +231,16 @@ class PlanView:
             name=self.typed.get("professional.name", ""),
             relation=self.typed.get("professional.relation", ""),
             organisation_id=self.pro_organisation.value,
+            account_id=self.typed.get("professional.account_id", ""),
         )
         self.pro_name.error = self.vm.errors.get("professional.name")
         self.pro_role.error = self.vm.errors.get("professional.relation")
+        self.pro_account.error = self.vm.errors.get("professional.account_id")
         if person is not None:
-            self.pro_name.value = self.pro_role.value = ""
+            self.pro_name.value = self.pro_role.value = self.pro_account.value = ""
             self.typed.pop("professional.name", None)
             self.typed.pop("professional.relation", None)
+            self.typed.pop("professional.account_id", None)
             self.pro_organisation.value = None
             self._show_people()
 
