@@ -1,0 +1,329 @@
+"""The sync screen: status, "Sync now", conflicts, held-back changes, enrolment, log in again.
+
+Thin over ``ui.viewmodels.sync_screen``. Network work (sync, enrol, log in) runs off the UI
+thread with a progress ring meanwhile; "Sync now" goes through the shell (``run_sync``) so that
+it never runs at the same time as the background sync, and a wiped (revoked) device is handled
+there once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import flet as ft
+
+from models.i18n import _
+from sync.cycle import SyncState, SyncStatus
+from ui.viewmodels import sync_screen as ss
+from ui.views.common import centred_form, labelled_button, message, section
+
+GREY = "#5F5F5F"
+
+
+def _fact(label: str, value: str, *, selectable: bool = False) -> ft.Control:
+    return ft.Column(
+        controls=[
+            ft.Text(label, size=14, color=GREY),
+            ft.Text(value, size=18, selectable=selectable),
+        ],
+        spacing=2,
+        tight=True,
+    )
+
+
+class SyncView:
+    def __init__(
+        self,
+        vm: ss.SyncScreenViewModel,
+        *,
+        width: float | None,
+        run_sync: Callable[[], Awaitable[SyncStatus | None]],
+        on_enrolled: Callable[[], Any],
+        on_activity: Callable[[], None],
+    ) -> None:
+        vm.load()
+        self.vm = vm
+        self.run_sync = run_sync
+        self.on_enrolled = on_enrolled
+        self.on_activity = on_activity
+        self.busy = False
+        self.body = ft.Column(
+            spacing=16, tight=True, horizontal_alignment=ft.CrossAxisAlignment.STRETCH
+        )
+        self.control = centred_form(width, [self.body])
+        self._show()
+
+    # -- drawing -------------------------------------------------------------------------------
+
+    def _show(self) -> None:
+        vm = self.vm
+        controls: list[ft.Control] = [
+            ft.Text(_("Dossier server"), size=28, weight=ft.FontWeight.BOLD)
+        ]
+        if vm.result:
+            controls.append(message(vm.result))
+        if vm.enrolled:
+            controls += self._status_part()
+            if vm.needs_login:
+                controls += self._login_part()
+            controls += self._conflicts_part()
+            controls += self._held_part()
+        else:
+            controls += self._enrol_part()
+        self.body.controls = controls
+
+    def _busy_row(self, text: str) -> ft.Control:
+        return ft.Row(
+            controls=[
+                ft.ProgressRing(width=24, height=24, semantics_label=_("Busy")),
+                ft.Text(text, size=16),
+            ],
+            visible=self.busy,
+        )
+
+    def _status_part(self) -> list[ft.Control]:
+        vm = self.vm
+        part: list[ft.Control] = [
+            _fact(_("Server"), vm.server_text),
+            _fact(_("Your account"), vm.email_text),
+            _fact(
+                _("Your account id (give it to colleagues who add you to a case)"),
+                vm.account_id_text,
+                selectable=True,
+            ),
+            _fact(_("Last synced"), vm.last_sync_text),
+            ft.Text(vm.waiting_text, size=16),
+        ]
+        if vm.kept_text:
+            part.append(ft.Text(vm.kept_text, size=16))
+        if vm.problem_text:
+            part.append(message(vm.problem_text, error=True))
+        part.append(self._busy_row(_("Syncing…")))
+        part.append(
+            ft.Row(
+                controls=[
+                    labelled_button(
+                        _("Sync now"),
+                        self._sync_now,
+                        icon=ft.Icons.SYNC,
+                        filled=True,
+                        disabled=self.busy,
+                    )
+                ],
+                alignment=ft.MainAxisAlignment.END,
+            )
+        )
+        return part
+
+    def _login_part(self) -> list[ft.Control]:
+        self.password = ft.TextField(
+            label=_("Password of your dossier account"),
+            password=True,
+            can_reveal_password=True,
+            error=self.vm.errors.get(ss.PASSWORD),
+            error_max_lines=4,
+            on_submit=self._log_in,
+        )
+        return [
+            section(_("Log in again")),
+            ft.Text(
+                _("The dossier server asks you to log in again before sync can go on."), size=16
+            ),
+            self.password,
+            self._form_error(),
+            ft.Row(
+                controls=[labelled_button(_("Log in"), self._log_in, filled=True)],
+                alignment=ft.MainAxisAlignment.END,
+            ),
+        ]
+
+    def _conflicts_part(self) -> list[ft.Control]:
+        rows = self.vm.conflicts
+        if not rows:
+            return []
+        part: list[ft.Control] = [section(_("Which one stands?"))]
+        for row in rows:
+            part.append(
+                ft.Container(
+                    content=ft.Column(
+                        controls=[
+                            ft.Text(row.question, size=16, weight=ft.FontWeight.W_600),
+                            ft.Text(_("Yours: {value}").format(value=row.mine), size=16),
+                            ft.Text(_("Theirs: {value}").format(value=row.theirs), size=16),
+                            ft.Row(
+                                controls=[
+                                    labelled_button(
+                                        _("Mine stands"),
+                                        lambda r=row: self._choose(r, keep_mine=True),
+                                    ),
+                                    labelled_button(
+                                        _("Theirs stands"),
+                                        lambda r=row: self._choose(r, keep_mine=False),
+                                    ),
+                                ],
+                                alignment=ft.MainAxisAlignment.END,
+                                wrap=True,
+                            ),
+                        ],
+                        spacing=8,
+                        tight=True,
+                    ),
+                    border=ft.Border.all(1, "#E0E0E0"),
+                    border_radius=8,
+                    padding=12,
+                )
+            )
+        return part
+
+    def _held_part(self) -> list[ft.Control]:
+        rows = self.vm.held_back
+        if not rows:
+            return []
+        part: list[ft.Control] = [
+            section(_("Held back")),
+            ft.Text(
+                _("The server did not take these changes. They stay on this device."),
+                size=14,
+                color=GREY,
+            ),
+        ]
+        for row in rows:
+            part.append(
+                ft.Container(
+                    content=ft.Column(
+                        controls=[
+                            ft.Text(row.what, size=16, weight=ft.FontWeight.W_600),
+                            ft.Text(row.reason, size=16),
+                            ft.Row(
+                                controls=[
+                                    labelled_button(
+                                        _("Try again"),
+                                        lambda m=row.mutation_id: self._retry(m),
+                                        icon=ft.Icons.REFRESH,
+                                    )
+                                ],
+                                alignment=ft.MainAxisAlignment.END,
+                            ),
+                        ],
+                        spacing=8,
+                        tight=True,
+                    ),
+                    border=ft.Border.all(1, "#E0E0E0"),
+                    border_radius=8,
+                    padding=12,
+                )
+            )
+        return part
+
+    def _enrol_part(self) -> list[ft.Control]:
+        vm, errors = self.vm, self.vm.errors
+
+        def field(label: str, key: str, **kwargs: Any) -> ft.TextField:
+            def changed(e: ft.Event[ft.TextField]) -> None:
+                setattr(vm.form, key, e.control.value or "")
+
+            return ft.TextField(
+                label=label,
+                value=getattr(vm.form, key),
+                error=errors.get(key),
+                error_max_lines=4,
+                on_change=changed,
+                **kwargs,
+            )
+
+        return [
+            ft.Text(
+                _(
+                    "This device is not linked to a dossier server yet. Everything works "
+                    "without it; linking lets you share cases with colleagues (only cases whose "
+                    "resident agreed). Ask the administrator for a one-time code."
+                ),
+                size=16,
+            ),
+            field(
+                _("Address of the dossier server"),
+                ss.URL,
+                keyboard_type=ft.KeyboardType.URL,
+                helper=_("for example: https://dossier.example.nl"),
+            ),
+            field(_("One-time code"), ss.CODE),
+            field(
+                _("E-mail address of your account"), ss.EMAIL, keyboard_type=ft.KeyboardType.EMAIL
+            ),
+            field(
+                _("Password of your account"), ss.PASSWORD, password=True, can_reveal_password=True
+            ),
+            self._form_error(),
+            self._busy_row(_("Linking this device…")),
+            ft.Row(
+                controls=[
+                    labelled_button(
+                        _("Link this device"), self._enrol, filled=True, disabled=self.busy
+                    )
+                ],
+                alignment=ft.MainAxisAlignment.END,
+            ),
+        ]
+
+    def _form_error(self) -> ft.Control:
+        text = self.vm.errors.get(ss.FORM)
+        return message(text, error=True) if text else ft.Container(height=0)
+
+    def _redraw(self) -> None:
+        self._show()
+        self.control.update()
+
+    # -- actions -------------------------------------------------------------------------------
+
+    async def _sync_now(self) -> None:
+        self.on_activity()
+        self.busy, self.vm.result = True, None
+        self._redraw()
+        try:
+            status = await self.run_sync()
+        finally:
+            self.busy = False
+        if status is not None and status.state is SyncState.WIPED:
+            return  # the shell shows the first-run screen and says why
+        if status is not None:
+            self.vm.after_sync(status)
+        else:
+            self.vm.load()
+        self._redraw()
+
+    def _choose(self, row: ss.ConflictRow, *, keep_mine: bool) -> None:
+        self.on_activity()
+        self.vm.choose(row, keep_mine=keep_mine)
+        self._redraw()
+
+    def _retry(self, mutation_id: str) -> None:
+        self.on_activity()
+        self.vm.retry(mutation_id)
+        self._redraw()
+
+    async def _enrol(self) -> None:
+        self.on_activity()
+        self.busy, self.vm.result = True, None
+        self._redraw()
+        try:
+            linked = await asyncio.to_thread(self.vm.enrol)
+        finally:
+            self.busy = False
+        self._redraw()
+        if linked:
+            self.on_enrolled()
+
+    async def _log_in(self) -> None:
+        self.on_activity()
+        password = self.password.value or ""
+        self.password.value = ""
+        self.busy = True
+        try:
+            ok = await asyncio.to_thread(self.vm.log_in_again, password)
+        finally:
+            self.busy = False
+        self._redraw()
+        if ok:
+            self.on_enrolled()
