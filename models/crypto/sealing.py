@@ -28,7 +28,7 @@ import hmac
 import json
 import os
 import struct
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -54,10 +54,14 @@ _AD_LABEL: Final = b"keukentafel/seal"
 _VERSION_BYTE: Final = bytes([FORMAT_VERSION])
 
 
+_LENGTH: Final = struct.Struct(">I")
+_NONCE_START: Final = 1 + KEY_ID_SIZE
+
+
 def _length_prefixed(part: bytes) -> bytes:
     # A 4-byte length before each part makes the encoding injective: ("a|b", "c") and ("a", "b|c")
     # give different associated data whatever characters the names contain.
-    return struct.pack(">I", len(part)) + part
+    return _LENGTH.pack(len(part)) + part
 
 
 @functools.lru_cache(maxsize=1024)
@@ -203,6 +207,49 @@ class Sealer:
         except InvalidTag:
             # ``from None``: the InvalidTag context adds nothing and keeps tracebacks short.
             raise DamagedRecordError(table, row_id, column) from None
+
+    def open_texts(
+        self, pairs: Iterable[tuple[str, bytes | None]], *, table: str, column: str
+    ) -> dict[str, str | None]:
+        """Open one text column of many rows: ``{row id: text}``; ``None`` where damaged.
+
+        No value (``None``) opens as ``""``, as ``records`` stores empty text.
+
+        For reports over thousands of rows (the overdue list): the same checks as ``open_text``,
+        written as one flat loop, which halves the cost per value. A damaged value does not stop
+        the rest; the caller tells the user which rows could not be read.
+        """
+        if self._current_key_id is None:
+            raise LockedError()
+        ciphers = self._ciphers
+        pack = _LENGTH.pack
+        prefixes: dict[bytes, bytes] = {}
+        opened: dict[str, str | None] = {}
+        for row_id, blob in pairs:
+            if row_id in opened:
+                continue
+            if blob is None:
+                opened[row_id] = ""
+                continue
+            text: str | None = None
+            if len(blob) >= _MIN_BLOB_SIZE and blob[0] == FORMAT_VERSION:
+                key_id = bytes(blob[1:_NONCE_START])
+                cipher = ciphers.get(key_id)
+                if cipher is not None:
+                    prefix = prefixes.get(key_id)
+                    if prefix is None:
+                        prefix = prefixes[key_id] = _ad_prefix(key_id, table, column)
+                    rid = row_id.encode("utf-8")
+                    try:
+                        text = cipher.decrypt(
+                            bytes(blob[_NONCE_START:_HEADER_SIZE]),
+                            bytes(blob[_HEADER_SIZE:]),
+                            prefix + pack(len(rid)) + rid,
+                        ).decode("utf-8")
+                    except (InvalidTag, UnicodeDecodeError):
+                        text = None
+            opened[row_id] = text
+        return opened
 
     # -- text and JSON ----------------------------------------------------------------------------
 

@@ -263,3 +263,51 @@ def test_sealing_many_values_is_cheap() -> None:
             row_id=row,
         )
     assert time.perf_counter() - start < 2.0
+
+
+# -- many values of one column at once (the overdue report) ------------------------------------
+
+
+def _name_blob(row_id: str, text: str, sealer: Sealer = SEALER) -> bytes:
+    blob = sealer.seal_text(text, table="residents", column="name", row_id=row_id)
+    assert blob is not None
+    return blob
+
+
+@given(st.dictionaries(st.uuids().map(str), st.text(), max_size=20))
+def test_open_texts_gives_what_open_text_gives(names: dict[str, str]) -> None:
+    pairs = [(row_id, _name_blob(row_id, text)) for row_id, text in names.items()]
+    assert SEALER.open_texts(pairs, table="residents", column="name") == names
+
+
+def test_open_texts_marks_damaged_values_and_goes_on() -> None:
+    good, flipped, moved, foreign = (f"3f1c9a0e-0000-4000-8000-00000000000{i}" for i in range(4))
+    flipped_blob = bytearray(_name_blob(flipped, "Anouk van den Berg"))
+    flipped_blob[-1] ^= 0x01
+    other_key = Sealer(DataKey.generate())
+    opened = SEALER.open_texts(
+        [
+            (good, _name_blob(good, "Şükrü Yılmaz")),
+            (flipped, bytes(flipped_blob)),
+            (moved, _name_blob(good, "Anouk van den Berg")),  # another row's ciphertext
+            (foreign, _name_blob(foreign, "Fatima el Amrani", other_key)),  # unknown key id
+            ("empty", None),
+            (good, b"never looked at: the first value of a row wins"),
+        ],
+        table="residents",
+        column="name",
+    )
+    assert opened == {good: "Şükrü Yılmaz", flipped: None, moved: None, foreign: None, "empty": ""}
+
+
+def test_open_texts_checks_the_column() -> None:
+    row = WHERE["row_id"]
+    blob = _name_blob(row, "Daan de Vries")
+    assert SEALER.open_texts([(row, blob)], table="residents", column="address") == {row: None}
+
+
+def test_open_texts_refuses_when_locked() -> None:
+    sealer = Sealer(DataKey.generate())
+    sealer.wipe()
+    with pytest.raises(LockedError):
+        sealer.open_texts([], table="residents", column="name")
