@@ -194,9 +194,11 @@ class MeetingView:
         width: float | None,
         on_finished: Callable[[], Any],
         on_activity: Callable[[], None],
+        on_sign: Callable[[], Any] | None = None,
     ) -> None:
         self.vm = vm
         self.on_finished = on_finished
+        self.on_sign = on_sign  # read-back: "Sign the plan" ends the meeting and opens signing
         self.touch = on_activity
         self.phone = width is not None and width < 600
         self.progress_text = ft.Text(size=18, weight=ft.FontWeight.W_600)
@@ -500,6 +502,12 @@ class MeetingView:
         )
         score = vm.wellbeing
         block(_("How are you doing now?"), [str(score)] if score else [])
+        if self.on_sign is not None:
+            blocks.append(
+                ft.FilledButton(
+                    content=_("Sign the plan"), icon=ft.Icons.DRAW, on_click=self._sign, height=56
+                )
+            )
         return blocks
 
     # -- moving ----------------------------------------------------------------------------------
@@ -520,3 +528,10 @@ class MeetingView:
         self.touch()
         self.vm.back()
         self.draw()
+
+    def _sign(self) -> None:
+        """Signing ends the meeting: the plan signed is the plan just read back."""
+        self.touch()
+        self.vm.finish()
+        if self.on_sign is not None:
+            self.on_sign()
