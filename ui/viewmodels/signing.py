@@ -362,6 +362,8 @@ class SigningViewModel:
         except KeukentafelError as error:  # resident first, already signed, frozen meanwhile ...
             self.error = error.message
             self.refresh()
+            if self.current != signer:  # someone else's turn now: not their drawing
+                self.pad.clear()
             return False
         except ValueError:
             self.error = signing.SignatureImageError().message

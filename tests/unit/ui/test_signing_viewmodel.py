@@ -224,6 +224,7 @@ def test_a_stale_screen_shows_the_models_refusal(store: CaseStore, case: CaseFil
     assert not second.sign()
     assert second.error == signing.AlreadySignedError().message
     assert second.current is not None and second.current.participant_id == case.participants[1].id
+    assert second.pad.is_empty  # the next person does not inherit the resident's drawing
 
 
 def test_a_failed_pdf_says_so_and_keeps_the_signatures(

@@ -1,0 +1,97 @@
+"""The signing screen builds in every state, without a page (Flet controls are plain objects)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import flet as ft
+import pytest
+
+from models.i18n import current_language, set_language
+from models.store import CaseStore
+from tests.support.factories import NOW, PASSPHRASE, TODAY, a_case_file, floor_kdf_params
+from tests.support.memory_keyring import MemoryKeyring
+from tests.unit.ui.test_signing_viewmodel import Clock, scribble
+from ui.viewmodels import signing as sv
+from ui.views.signing import SigningView, with_signing_banner
+
+
+@pytest.fixture
+def store(tmp_path: Path, memory_keyring: MemoryKeyring) -> Iterator[CaseStore]:
+    s = CaseStore.create(tmp_path / "k.db", PASSPHRASE, now=NOW, kdf_params=floor_kdf_params())
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+@pytest.fixture(autouse=True)
+def dutch() -> Iterator[None]:
+    before = current_language()
+    set_language("nl")
+    yield
+    set_language(before)
+
+
+def texts(control: ft.Control) -> list[str]:
+    """Every text and button label in a control tree."""
+    found: list[str] = []
+
+    def walk(c: object) -> None:
+        if isinstance(c, ft.Text) and c.value:
+            found.append(c.value)
+        content = getattr(c, "content", None)
+        if isinstance(content, str):
+            found.append(content)
+        elif content is not None:
+            walk(content)
+        for child in getattr(c, "controls", None) or []:
+            walk(child)
+
+    walk(control)
+    return found
+
+
+def view(vm: sv.SigningViewModel, width: float) -> SigningView:
+    return SigningView(
+        vm, width=width, on_back=lambda: None, on_meeting=lambda: None, on_activity=lambda: None
+    )
+
+
+@pytest.mark.parametrize("width", [390, 1024, 1280])
+def test_the_screen_in_each_state(store: CaseStore, width: float) -> None:
+    f = a_case_file()
+    store.add_case_files([f], today=TODAY, now=NOW)
+    vm = sv.SigningViewModel.open(store, f.case.id, now=Clock())
+    shown = texts(view(vm, width).control)
+    assert "Handtekening 1 van 3" in shown and f.participants[0].name in shown
+    assert {"Wissen", "Ondertekenen", "Terug naar het overleg"} <= set(shown)
+
+    vm.sign()  # empty pad: the message shows next to the pad
+    assert "Het vak is nog leeg. Zet eerst uw handtekening in het vak." in texts(
+        view(vm, width).control
+    )
+    for _n in range(3):
+        scribble(vm)
+        assert vm.sign()
+    done = texts(view(vm, width).control)
+    assert "Het plan is ondertekend" in done and "Pdf maken" in done
+    assert "Terug naar het overleg" not in done
+    vm.pdf_busy = True
+    assert "De pdf wordt gemaakt …" in texts(view(vm, width).control)
+    vm.pdf_busy = False
+    asyncio.run(vm.make_pdf())
+    ready = texts(view(vm, width).control)  # a new screen offers the kept copy at once
+    assert "Pdf opslaan of delen" in ready and "Pdf maken" not in ready
+
+
+def test_the_case_screen_banner(store: CaseStore) -> None:
+    f = a_case_file()
+    store.add_case_files([f], today=TODAY, now=NOW)
+    body = ft.Text("case")
+    assert with_signing_banner(body, None, lambda: None) is body
+    entry = sv.signing_entry(store, f.case.id)
+    shown = texts(with_signing_banner(body, entry, lambda: None))
+    assert "Het plan is nog niet ondertekend." in shown and "Plan ondertekenen" in shown
