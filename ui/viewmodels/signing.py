@@ -149,7 +149,7 @@ class SigningEntry:
     """What the case screen says about signing its last meeting's plan, and its button."""
 
     text: str
-    action: str
+    action: str  # the button's label; empty: no button (the plan cannot be read)
     signed: bool  # everyone signed the plan as it stands (the button shows the signed plan)
 
 
@@ -158,7 +158,11 @@ def signing_entry(store: CaseStore, case_id: str) -> SigningEntry | None:
     meeting = signable_meeting(queries.case_file(store, case_id))
     if meeting is None:
         return None
-    status = signing.plan_status(store, case_id, meeting.id)
+    try:
+        status = signing.plan_status(store, case_id, meeting.id)
+    except KeukentafelError as error:  # a damaged signature row: say so, keep the case screen
+        log.warning("plan status unreadable: %s", type(error).__name__)
+        return SigningEntry(error.message, "", signed=False)
     if status.changed_since_signed:
         return SigningEntry(
             _(

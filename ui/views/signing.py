@@ -339,6 +339,13 @@ def signing_banner(entry: SigningEntry, on_open: Callable[[], Any]) -> ft.Contro
 
     Side by side from a medium width on; on a phone the button goes under the text.
     """
+    button = ft.FilledButton(
+        content=entry.action,
+        icon=ft.Icons.PICTURE_AS_PDF if entry.signed else ft.Icons.DRAW,
+        on_click=lambda: on_open(),
+        height=TOUCH,
+        visible=bool(entry.action),
+    )
     return ft.Container(
         content=ft.ResponsiveRow(
             controls=[
@@ -353,14 +360,7 @@ def signing_banner(entry: SigningEntry, on_open: Callable[[], Any]) -> ft.Contro
                     col={"xs": 12, "md": 8},
                 ),
                 ft.Row(
-                    controls=[
-                        ft.FilledButton(
-                            content=entry.action,
-                            icon=ft.Icons.PICTURE_AS_PDF if entry.signed else ft.Icons.DRAW,
-                            on_click=lambda: on_open(),
-                            height=TOUCH,
-                        )
-                    ],
+                    controls=[button],
                     alignment=ft.MainAxisAlignment.END,
                     col={"xs": 12, "md": 4},
                 ),

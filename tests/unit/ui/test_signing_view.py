@@ -95,3 +95,22 @@ def test_the_case_screen_banner(store: CaseStore) -> None:
     entry = sv.signing_entry(store, f.case.id)
     shown = texts(with_signing_banner(body, entry, lambda: None))
     assert "Het plan is nog niet ondertekend." in shown and "Plan ondertekenen" in shown
+
+
+def test_a_banner_without_action_has_no_button() -> None:
+    banner = with_signing_banner(
+        ft.Text("case"), sv.SigningEntry("Record x is damaged.", "", signed=False), lambda: None
+    )
+    buttons: list[ft.FilledButton] = []
+
+    def walk(c: object) -> None:
+        if isinstance(c, ft.FilledButton):
+            buttons.append(c)
+        content = getattr(c, "content", None)
+        if content is not None and not isinstance(content, str):
+            walk(content)
+        for child in getattr(c, "controls", None) or []:
+            walk(child)
+
+    walk(banner)
+    assert [b.visible for b in buttons] == [False]

@@ -14,7 +14,7 @@ from PIL import Image
 
 from models import queries, signing
 from models.domain import CaseFile, Meeting, ParticipantRole
-from models.errors import RecordNotFoundError
+from models.errors import DamagedRecordError, RecordNotFoundError
 from models.i18n import current_language, set_language
 from models.store import CaseStore
 from models.verify import verify_pdf
@@ -317,3 +317,15 @@ def test_role_text_names_relation_and_organisation(store: CaseStore, case: CaseF
     assert roles[resident.id] in ("Resident", "Bewoner")
     assert "dochter" in roles[daughter.id]
     assert "wijkverpleegkundige" in roles[nurse.id] and "—" in roles[nurse.id]
+
+
+def test_a_damaged_signature_keeps_the_case_screen(
+    store: CaseStore, case: CaseFile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def damaged(*args: object, **kwargs: object) -> signing.PlanStatus:
+        raise DamagedRecordError("plan_signatures", "row-1", "signature")
+
+    monkeypatch.setattr(signing, "plan_status", damaged)
+    entry = sv.signing_entry(store, case.case.id)
+    assert entry is not None and not entry.signed
+    assert entry.action == "" and "row-1" in entry.text  # no button; the record is named
