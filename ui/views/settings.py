@@ -1,4 +1,4 @@
-"""Settings: the device user, language, auto-lock time, and the organisations list."""
+"""Settings: the device user, language, auto-lock time, the dossier server, the organisations."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ class SettingsView:
         *,
         on_language: Callable[[], None] | None = None,
         on_idle_lock: Callable[[], None] | None = None,
+        on_dossier: Callable[[], None] | None = None,
     ) -> None:
         vm.load()
         self.vm = vm
@@ -62,6 +63,7 @@ class SettingsView:
                 _fact(_("Your role"), vm.role_text),
                 ft.Semantics(label=_("Language"), content=self.language),
                 ft.Semantics(label=_("Locks itself after"), content=self.idle_lock),
+                *self._dossier(on_dossier),
                 section(_("Organisations")),
                 ft.Text(
                     _("Switched off: no longer offered for new participants."),
@@ -82,6 +84,23 @@ class SettingsView:
             expand=True,
         )
         self._show_organisations()
+
+    def _dossier(self, on_dossier: Callable[[], None] | None) -> list[ft.Control]:
+        if on_dossier is None:
+            return []
+        return [
+            section(_("Dossier server")),
+            ft.Text(
+                _("Link this device, see sync, settle conflicts and held-back changes."),
+                size=14,
+                color="#5F5F5F",
+            ),
+            ft.Row(
+                controls=[
+                    labelled_button(_("Dossier server and sync"), on_dossier, icon=ft.Icons.SYNC)
+                ]
+            ),
+        ]
 
     def _show_organisations(self) -> None:
         self.organisations.controls = [
