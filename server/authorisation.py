@@ -28,18 +28,25 @@ from server.models.dossier import CaseAccess, CaseMember
 from server.principal import Principal
 
 
+def team_lead_case_ids(principal: Principal) -> SelectOfScalar[uuid.UUID]:
+    """The cases a team lead sees (with a member in their team, or themselves a member).
+
+    Without DISTINCT: as the right side of ``IN`` it needs none, and on large teams the planner
+    then joins without sorting or hashing every id first (the team reports use it so).
+    """
+    return (
+        select(col(CaseMember.case_id))
+        .join(Account, col(Account.id) == col(CaseMember.account_id))
+        .where(
+            (col(Account.team_id) == principal.team_id) | (col(Account.id) == principal.account_id)
+        )
+    )
+
+
 def visible_case_ids(principal: Principal) -> SelectOfScalar[uuid.UUID]:
     """A sub-select of the ids of the cases this principal may read."""
     if principal.role is Role.TEAM_LEAD and principal.team_id is not None:
-        return (
-            select(col(CaseMember.case_id))
-            .join(Account, col(Account.id) == col(CaseMember.account_id))
-            .where(
-                (col(Account.team_id) == principal.team_id)
-                | (col(Account.id) == principal.account_id)
-            )
-            .distinct()
-        )
+        return team_lead_case_ids(principal).distinct()
     if principal.role is Role.ADMINISTRATOR:
         return select(col(CaseMember.case_id)).where(col(CaseMember.case_id).is_(None))
     return select(col(CaseMember.case_id)).where(col(CaseMember.account_id) == principal.account_id)

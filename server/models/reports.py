@@ -9,7 +9,9 @@ They hold nothing the dossier does not hold, and can be rebuilt from it at any t
 Derived columns are computed when a row is written, so the queries only compare and count:
 ``report_case.first_held_on`` (the first meeting held, the one the 14-day clock looks at) and
 ``mdo_days`` (contact -> that meeting, in days); ``report_agreement.meeting_held_on`` and
-``done_days`` (meeting -> done, in days, for done agreements).
+``done_days`` (meeting -> done, in days, for done agreements), and the owner's name, account
+and organisation (an organisation only for a professional owner), copied from the participant so
+the overdue list and the split per organisation need no join with the participants.
 """
 
 from __future__ import annotations
@@ -95,7 +97,10 @@ class ReportAgreement(ServerModel, table=True):
     agreement_id: uuid.UUID = Field(primary_key=True)
     case_id: uuid.UUID = Field(index=True)
     meeting_id: uuid.UUID | None = Field(default=None, index=True)
-    owner_id: uuid.UUID | None = None  # a participant id
+    owner_id: uuid.UUID | None = Field(default=None, index=True)  # a participant id
+    owner_name: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    owner_account_id: uuid.UUID | None = None
+    owner_organisation_id: str | None = Field(default=None, max_length=100)
     what: str = Field(default="", sa_column=Column(Text, nullable=False))
     due_date: date | None = None
     status: str = Field(default="open", max_length=20)

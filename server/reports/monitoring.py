@@ -18,8 +18,10 @@ The definitions are in the protocol module's docstring. The choices made where i
   hides the story) and that have an outcome (a non-blank closing note), most recently closed
   first, at most ``STORIES_LIMIT``: a report shows a handful of stories beside the figures.
 
-Every figure is one SQL statement over the read model, with aggregates in the database; the
-medians are computed in SQL on PostgreSQL and over one narrow column in Python on SQLite.
+Four SQL statements over the read model, with the aggregates in the database: the MDO figures;
+the agreement figures with their split per organisation; wellbeing and Positive Health; the
+stories. Each scopes to the team once. The medians are computed in SQL on PostgreSQL
+(``percentile_cont``) and over one narrow column in Python on SQLite.
 """
 
 from __future__ import annotations
@@ -38,7 +40,6 @@ from server.models.reports import (
     ReportAgreement,
     ReportCase,
     ReportMeasurement,
-    ReportParticipant,
 )
 from server.reports.overdue import MEETING_WINDOW_DAYS, organisation_name
 from sync.team_protocol import (
@@ -64,17 +65,23 @@ def percentage(part: int, whole: int) -> float | None:
     return None if whole == 0 else part / whole * 100
 
 
-def _median(session: Session, column: Any, query: Select[Any]) -> float | None:
-    """The median of ``column`` over the rows of ``query`` (NULLs left out)."""
-    if session.get_bind().dialect.name == "postgresql":
-        value = session.execute(
-            query.with_only_columns(func.percentile_cont(0.5).within_group(column))
-        ).scalar_one()
-        return None if value is None else float(value)
-    values = [
-        v for v in session.execute(query.with_only_columns(column)).scalars() if v is not None
-    ]
+def _on_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _median_in_sql(column: Any) -> ColumnElement[float]:
+    """The median as an aggregate (PostgreSQL), NULLs left out."""
+    return func.percentile_cont(0.5).within_group(column)
+
+
+def _median_in_python(session: Session, query: Select[Any]) -> float | None:
+    """The median of the one column ``query`` selects (SQLite), NULLs left out."""
+    values = [v for v in session.execute(query).scalars() if v is not None]
     return float(statistics.median(values)) if values else None
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 def _cohort(cases: Cases, start: date, end: date) -> list[ColumnElement[bool]]:
@@ -90,19 +97,24 @@ def _cohort(cases: Cases, start: date, end: date) -> list[ColumnElement[bool]]:
 
 
 def case_figures(session: Session, cases: Cases, start: date, end: date) -> dict[str, Any]:
+    """The MDO figures in one statement (with the median on PostgreSQL)."""
     c = ReportCase
     where = _cohort(cases, start, end)
-    contacts, held, within, no_mdo = session.execute(
-        select(
-            func.count(),
-            func.count(col(c.first_held_on)),
-            _count_if(col(c.mdo_days) <= MEETING_WINDOW_DAYS),
-            func.count(col(c.no_meeting_decided_on)),
-        ).where(*where)
-    ).one()
-    median = (
-        _median(session, col(c.mdo_days), select(col(c.mdo_days)).where(*where)) if held else None
-    )
+    postgres = _on_postgres(session)
+    columns: list[Any] = [
+        func.count(),
+        func.count(col(c.first_held_on)),
+        _count_if(col(c.mdo_days) <= MEETING_WINDOW_DAYS),
+        func.count(col(c.no_meeting_decided_on)),
+    ]
+    if postgres:
+        columns.append(_median_in_sql(col(c.mdo_days)))
+    row = session.execute(select(*columns).where(*where)).one()
+    contacts, held, within, no_mdo = row[:4]
+    if postgres:
+        median = _float(row[4])
+    else:
+        median = _median_in_python(session, select(col(c.mdo_days)).where(*where)) if held else None
     return {
         "contacts": contacts,
         "mdos_held": held,
@@ -122,30 +134,49 @@ def _agreements_where(cases: Cases, start: date, end: date) -> list[ColumnElemen
         col(a.meeting_held_on) >= start,
         col(a.meeting_held_on) <= end,
         col(a.status) != "cancelled",
-        col(a.case_id).in_(
-            select(col(ReportCase.case_id)).where(col(ReportCase.case_id).in_(cases))
-        ),
+        col(a.case_id).in_(cases),
     ]
 
 
 def agreement_figures(
     session: Session, cases: Cases, start: date, end: date, today: date
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], list[OrganisationFigure]]:
+    """The agreement figures and their split per organisation, in one statement: grouped by
+    organisation, with the grand total from ``ROLLUP`` (and the median) on PostgreSQL, and
+    summed here (the median over one narrow column) on SQLite."""
     a = ReportAgreement
     where = _agreements_where(cases, start, end)
     done = col(a.status) == "done"
-    made, done_count, within, overdue = session.execute(
-        select(
-            func.count(),
-            _count_if(done),
-            _count_if(done & (col(a.done_days) <= AGREEMENT_WINDOW_DAYS)),
-            _count_if((col(a.status) == "open") & (col(a.due_date) < today)),
-        ).where(*where)
-    ).one()
+    organisation = col(a.owner_organisation_id)
+    postgres = _on_postgres(session)
+    columns: list[Any] = [
+        organisation,
+        func.count(),
+        _count_if(done),
+        _count_if(done & (col(a.done_days) <= AGREEMENT_WINDOW_DAYS)),
+        _count_if((col(a.status) == "open") & (col(a.due_date) < today)),
+    ]
+    if postgres:
+        columns += [_median_in_sql(col(a.done_days)), func.grouping(organisation)]
+    query = (
+        select(*columns)
+        .select_from(a)
+        .where(*where)
+        .group_by(func.rollup(organisation) if postgres else organisation)
+    )
+    groups, total = [], [0, 0, 0, 0]
     median = None
-    if done_count:
-        median = _median(session, col(a.done_days), select(col(a.done_days)).where(*where, done))
-    return {
+    for row in session.execute(query).all():
+        if postgres and row[6] == 1:  # the ROLLUP's grand total
+            total, median = list(row[1:5]), _float(row[5])
+            continue
+        groups.append(row)
+        if not postgres:
+            total = [t + v for t, v in zip(total, row[1:5], strict=True)]
+    made, done_count, within, overdue = total
+    if not postgres and done_count:
+        median = _median_in_python(session, select(col(a.done_days)).where(*where, done))
+    figures = {
         "agreements_made": made,
         "agreements_done": done_count,
         "agreements_done_within_six_weeks": within,
@@ -153,113 +184,92 @@ def agreement_figures(
         "median_days_to_done": median,
         "agreements_overdue_now": overdue,
     }
-
-
-def per_organisation(
-    session: Session, cases: Cases, start: date, end: date, today: date
-) -> list[OrganisationFigure]:
-    a, p = ReportAgreement, ReportParticipant
-    organisation = case((col(p.role) == "professional", col(p.organisation_id)), else_=None)
-    rows = session.execute(
-        select(
-            organisation,
-            func.count(),
-            _count_if(col(a.status) == "done"),
-            _count_if((col(a.status) == "open") & (col(a.due_date) < today)),
-        )
-        .select_from(a)
-        .outerjoin(
-            p, (col(p.participant_id) == col(a.owner_id)) & (col(p.case_id) == col(a.case_id))
-        )
-        .where(*_agreements_where(cases, start, end))
-        .group_by(organisation)
-    ).all()
-    figures = [
+    per_organisation = [
         OrganisationFigure(
-            organisation_id=slug,
-            organisation_name=organisation_name(slug),
-            made=made,
-            done=done,
-            overdue_now=overdue,
+            organisation_id=row[0],
+            organisation_name=organisation_name(row[0]),
+            made=row[1],
+            done=row[2],
+            overdue_now=row[4],
         )
-        for slug, made, done, overdue in rows
+        for row in groups
     ]
     # By name, the resident's network (no organisation) last.
-    return sorted(
-        figures, key=lambda f: (f.organisation_id is None, (f.organisation_name or "").casefold())
+    per_organisation.sort(
+        key=lambda f: (f.organisation_id is None, (f.organisation_name or "").casefold())
     )
+    return figures, per_organisation
 
 
 # -- measurements --------------------------------------------------------------------------------
 
 
-def _latest(score: Any, partition: list[Any], cases: Cases, start: date, end: date) -> Any:
-    """Per ``partition`` (resident first), the row number of each measurement with a ``score``,
-    1 for the latest."""
+def measurement_figures(
+    session: Session, cases: Cases, start: date, end: date
+) -> tuple[list[WellbeingFigure], list[HealthDimensionFigure]]:
+    """Wellbeing per moment and Positive Health per dimension, in one statement.
+
+    The cohort's measurements are selected once (a CTE: PostgreSQL materialises a CTE used more
+    than once); then per figure (four moments, six dimensions) a window numbers each resident's
+    measurements that have the score, latest first, and an aggregate averages the number 1s: ten
+    one-row aggregates, no sort of the whole.
+    """
     m, c = ReportMeasurement, ReportCase
-    resident = func.coalesce(col(c.resident_id), col(c.case_id))
-    return (
+    health: list[Any] = [
+        col(getattr(m, column)).label(column) for column in HEALTH_COLUMNS.values()
+    ]
+    cohort = (
         select(
-            *partition,
-            score.label("score"),
-            func.row_number()
-            .over(
-                partition_by=[resident, *partition],
-                order_by=[col(m.taken_on).desc().nulls_last(), col(m.measurement_id).desc()],
-            )
-            .label("rn"),
+            func.coalesce(col(c.resident_id), col(c.case_id)).label("resident"),
+            col(m.measurement_id).label("measurement"),
+            col(m.taken_on).label("taken_on"),
+            col(m.moment).label("moment"),
+            col(m.wellbeing).label("wellbeing"),
+            *health,
         )
         .select_from(m)
         .join(c, col(c.case_id) == col(m.case_id))
-        .where(score.is_not(None), *_cohort(cases, start, end))
+        .where(*_cohort(cases, start, end))
+        .cte("cohort")
     )
 
-
-def wellbeing(session: Session, cases: Cases, start: date, end: date) -> list[WellbeingFigure]:
-    m = ReportMeasurement
-    latest = _latest(col(m.wellbeing), [col(m.moment).label("moment")], cases, start, end)
-    latest = latest.where(col(m.moment).is_not(None)).subquery()
-    rows = session.execute(
-        select(latest.c.moment, func.avg(latest.c.score), func.count())
-        .where(latest.c.rn == 1)
-        .group_by(latest.c.moment)
-    ).all()
-    found = {moment: (float(average), residents) for moment, average, residents in rows}
-    return [
-        WellbeingFigure(
-            moment=moment,
-            average=found[moment.value][0] if moment.value in found else None,
-            residents=found[moment.value][1] if moment.value in found else 0,
+    def latest(kind: str, name: str, score: Any, *where: ColumnElement[bool]) -> Select[Any]:
+        number = func.row_number().over(
+            partition_by=cohort.c.resident,
+            order_by=[cohort.c.taken_on.desc().nulls_last(), cohort.c.measurement.desc()],
         )
+        numbered = (
+            select(score.label("score"), number.label("rn"))
+            .where(score.is_not(None), *where)
+            .subquery()
+        )
+        return select(
+            literal(kind).label("kind"),
+            literal(name).label("name"),
+            func.avg(numbered.c.score).label("average"),
+            func.count().label("residents"),
+        ).where(numbered.c.rn == 1)
+
+    branches = [
+        latest("wellbeing", moment.value, cohort.c.wellbeing, cohort.c.moment == moment.value)
         for moment in WellbeingMoment
-    ]
-
-
-def positive_health(
-    session: Session, cases: Cases, start: date, end: date
-) -> list[HealthDimensionFigure]:
-    per_dimension = [
-        _latest(
-            getattr(ReportMeasurement, column),
-            [literal(name).label("dimension")],
-            cases,
-            start,
-            end,
+    ] + [latest("health", name, cohort.c[column]) for name, column in HEALTH_COLUMNS.items()]
+    rows = [row for row in session.execute(union_all(*branches)).all() if row[3] > 0]
+    found = {(kind, name): (float(average), n) for kind, name, average, n in rows}
+    wellbeing = []
+    for moment in WellbeingMoment:
+        average, residents = found.get(("wellbeing", moment.value), (None, 0))
+        wellbeing.append(WellbeingFigure(moment=moment, average=average, residents=residents))
+    positive_health = [
+        HealthDimensionFigure(
+            dimension=name,
+            average=found[("health", name)][0],
+            residents=found[("health", name)][1],
         )
-        for name, column in HEALTH_COLUMNS.items()
-    ]
-    latest = union_all(*per_dimension).subquery()
-    rows = session.execute(
-        select(latest.c.dimension, func.avg(latest.c.score), func.count())
-        .where(latest.c.rn == 1)
-        .group_by(latest.c.dimension)
-    ).all()
-    found = {name: (float(average), residents) for name, average, residents in rows}
-    return [
-        HealthDimensionFigure(dimension=name, average=found[name][0], residents=found[name][1])
         for name in HEALTH_COLUMNS
-        if name in found
+        if ("health", name) in found
     ]
+    return wellbeing, positive_health
 
 
 # -- stories -------------------------------------------------------------------------------------
@@ -294,6 +304,8 @@ def monitoring_figures(
     today: date,
     now: datetime,
 ) -> MonitoringFigures:
+    agreements, per_organisation = agreement_figures(session, cases, start, end, today)
+    wellbeing, positive_health = measurement_figures(session, cases, start, end)
     return MonitoringFigures(
         team_id=team_id,
         team_name=team_name,
@@ -301,9 +313,9 @@ def monitoring_figures(
         end=end,
         as_of=now,
         **case_figures(session, cases, start, end),
-        **agreement_figures(session, cases, start, end, today),
-        wellbeing=wellbeing(session, cases, start, end),
-        positive_health=positive_health(session, cases, start, end),
-        per_organisation=per_organisation(session, cases, start, end, today),
+        **agreements,
+        wellbeing=wellbeing,
+        positive_health=positive_health,
+        per_organisation=per_organisation,
         stories=stories(session, cases, start, end),
     )

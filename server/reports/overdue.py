@@ -98,7 +98,7 @@ def agreement_items(
     session: Session, cases: SelectOfScalar[uuid.UUID], today: date
 ) -> list[OverdueItem]:
     horizon = today + timedelta(days=DUE_SOON_DAYS)
-    a, c, p = ReportAgreement, ReportCase, ReportParticipant
+    a, c = ReportAgreement, ReportCase
     rows = session.execute(
         select(
             col(a.agreement_id),
@@ -106,15 +106,11 @@ def agreement_items(
             col(a.what),
             col(a.due_date),
             col(c.resident_name),
-            col(p.account_id),
-            col(p.name),
-            col(p.role),
-            col(p.organisation_id),
+            col(a.owner_account_id),
+            col(a.owner_name),
+            col(a.owner_organisation_id),
         )
         .join(c, col(c.case_id) == col(a.case_id))
-        .outerjoin(
-            p, and_(col(p.participant_id) == col(a.owner_id), col(p.case_id) == col(a.case_id))
-        )
         .where(
             col(a.status) == "open",
             col(a.due_date) <= horizon,
@@ -122,9 +118,8 @@ def agreement_items(
         )
     ).all()
     items = []
-    for agreement_id, case_id, what, due, resident, account, name, role, org in rows:
+    for agreement_id, case_id, what, due, resident, account, name, organisation in rows:
         days_late = (today - due).days
-        organisation = org if role == "professional" else None
         items.append(
             OverdueItem(
                 kind=_kind(

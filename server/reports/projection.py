@@ -13,8 +13,11 @@ model, while the dossier keeps it as sent: a report must never make a push fail.
 
 Rows are replaced whole (delete + insert) from the record's merged fields, so the order in which
 related records arrive does not matter: a case finds its resident's name and its first meeting
-when it is written, and a resident or meeting written later updates the cases and agreements that
-point at it.
+when it is written, and a resident, meeting or participant written later updates the cases and
+agreements that point at it. Only the records of a case whose case record exists are in the read
+model: deleting the case record takes them out, and a case record that comes back (a new upsert)
+brings back its records still in the dossier. The reports can therefore scope every table to the
+team directly, without checking that the case is there.
 """
 
 from __future__ import annotations
@@ -139,12 +142,25 @@ def agreement_status(value: object) -> str:
     return value if isinstance(value, str) and value in AGREEMENT_STATUSES else "unknown"
 
 
+def owner_columns(participant: Mapping[str, Any] | None) -> Row:
+    """The owner's columns of an agreement, from the owner's ``participant_row`` (or None)."""
+    if participant is None:
+        return {"owner_name": None, "owner_account_id": None, "owner_organisation_id": None}
+    professional = participant["role"] == "professional"
+    return {
+        "owner_name": participant["name"],
+        "owner_account_id": participant["account_id"],
+        "owner_organisation_id": participant["organisation_id"] if professional else None,
+    }
+
+
 def agreement_row(
     agreement_id: uuid.UUID,
     case_id: uuid.UUID,
     fields: Mapping[str, object],
     *,
     meeting_held_on: date | None,
+    owner: Mapping[str, Any] | None = None,
 ) -> Row:
     status = agreement_status(fields.get("status"))
     done_on = parse_day(fields.get("done_on"))
@@ -153,6 +169,7 @@ def agreement_row(
         "case_id": case_id,
         "meeting_id": parse_uuid(fields.get("meeting_id")),
         "owner_id": parse_uuid(fields.get("owner_id")),
+        **owner_columns(owner),
         "what": parse_text(fields.get("what")),
         "due_date": parse_day(fields.get("due_date")),
         "status": status,
@@ -215,12 +232,34 @@ def _on_resident(
     )
 
 
+_CASE_PARTS = (ReportParticipant, ReportMeeting, ReportAgreement, ReportMeasurement)
+_PART_ENTITIES = ("participant", "meeting", "agreement", "measurement")  # in this order
+
+
 def _on_case(
     session: Session, case_id: uuid.UUID, _case: uuid.UUID, fields: dict[str, Any] | None
 ) -> None:
+    """A case's row; a deleted case takes its records out of the read model, and a case that
+    comes back brings its records that are still in the dossier back in."""
+    existed = session.execute(
+        select(col(ReportCase.case_id)).where(col(ReportCase.case_id) == case_id)
+    ).first()
     session.execute(delete(ReportCase).where(col(ReportCase.case_id) == case_id))
     if fields is None:
+        for table in _CASE_PARTS:
+            session.execute(delete(table).where(col(table.case_id) == case_id))
         return
+    if existed is None:
+        for entity in _PART_ENTITIES:
+            records = session.execute(
+                select(DossierRecord).where(
+                    col(DossierRecord.entity) == entity,
+                    col(DossierRecord.case_id) == case_id,
+                    col(DossierRecord.deleted_seq).is_(None),
+                )
+            ).scalars()
+            for record in records.all():
+                _HANDLERS[entity](session, record.record_id, case_id, record.fields)
     row = case_row(
         case_id, fields, resident_name="", first_held_on=_first_held_on(session, case_id)
     )
@@ -234,10 +273,19 @@ def _on_participant(
     session.execute(
         delete(ReportParticipant).where(col(ReportParticipant.participant_id) == participant_id)
     )
+    row = None
     if fields is not None:
-        session.execute(
-            insert(ReportParticipant).values(**participant_row(participant_id, case_id, fields))
+        row = participant_row(participant_id, case_id, fields)
+        session.execute(insert(ReportParticipant).values(**row))
+    # The agreements this participant owns carry their name, account and organisation.
+    session.execute(
+        update(ReportAgreement)
+        .where(
+            col(ReportAgreement.owner_id) == participant_id,
+            col(ReportAgreement.case_id) == case_id,
         )
+        .values(**owner_columns(row))
+    )
 
 
 def _on_meeting(
@@ -297,7 +345,17 @@ def _on_agreement(
                 col(ReportMeeting.meeting_id) == meeting_id, col(ReportMeeting.case_id) == case_id
             )
         ).scalar_one_or_none()
-    row = agreement_row(agreement_id, case_id, fields, meeting_held_on=held_on)
+    owner = None
+    owner_id = parse_uuid(fields.get("owner_id"))
+    if owner_id is not None:
+        found = session.execute(
+            select(ReportParticipant).where(
+                col(ReportParticipant.participant_id) == owner_id,
+                col(ReportParticipant.case_id) == case_id,
+            )
+        ).scalar_one_or_none()
+        owner = found.model_dump() if found is not None else None
+    row = agreement_row(agreement_id, case_id, fields, meeting_held_on=held_on, owner=owner)
     session.execute(insert(ReportAgreement).values(**row))
 
 
@@ -355,7 +413,9 @@ def rebuild(connection: Connection) -> dict[str, int]:
     """Fill the read model from the dossier's current records; the rows written per table."""
     for table in _TABLES:
         connection.execute(delete(table))
-    meetings = [meeting_row(m, c, f) for m, c, f in _records(connection, "meeting")]
+    case_records = list(_records(connection, "case"))
+    present = {case_id for case_id, _c, _f in case_records}
+    meetings = [meeting_row(m, c, f) for m, c, f in _records(connection, "meeting") if c in present]
     held = {(r["meeting_id"], r["case_id"]): r["held_on"] for r in meetings}
     first: dict[uuid.UUID, date] = {}
     for r in meetings:
@@ -366,29 +426,39 @@ def rebuild(connection: Connection) -> dict[str, int]:
     names = {rid: parse_text(f.get("name")) for rid, _c, f in _records(connection, "resident")}
 
     def cases() -> Iterator[Row]:
-        for case_id, _c, fields in _records(connection, "case"):
+        for case_id, _c, fields in case_records:
             row = case_row(case_id, fields, resident_name="", first_held_on=first.get(case_id))
             row["resident_name"] = names.get(row["resident_id"], "")
             yield row
 
+    participants = [
+        participant_row(p, c, f) for p, c, f in _records(connection, "participant") if c in present
+    ]
+    owners = {(r["participant_id"], r["case_id"]): r for r in participants}
+
     def agreements() -> Iterator[Row]:
         for agreement_id, case_id, fields in _records(connection, "agreement"):
+            if case_id not in present:
+                continue
             meeting = (parse_uuid(fields.get("meeting_id")), case_id)
-            yield agreement_row(agreement_id, case_id, fields, meeting_held_on=held.get(meeting))
+            owner = owners.get((parse_uuid(fields.get("owner_id")), case_id))
+            yield agreement_row(
+                agreement_id, case_id, fields, meeting_held_on=held.get(meeting), owner=owner
+            )
 
     counts = {
         "report_meeting": _insert(connection, ReportMeeting, meetings),
         "report_case": _insert(connection, ReportCase, cases()),
-        "report_participant": _insert(
-            connection,
-            ReportParticipant,
-            (participant_row(p, c, f) for p, c, f in _records(connection, "participant")),
-        ),
+        "report_participant": _insert(connection, ReportParticipant, participants),
         "report_agreement": _insert(connection, ReportAgreement, agreements()),
         "report_measurement": _insert(
             connection,
             ReportMeasurement,
-            (measurement_row(m, c, f) for m, c, f in _records(connection, "measurement")),
+            (
+                measurement_row(m, c, f)
+                for m, c, f in _records(connection, "measurement")
+                if c in present
+            ),
         ),
     }
     return counts

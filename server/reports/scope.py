@@ -2,9 +2,10 @@
 
 A team lead's reports cover exactly the cases they may read: the cases with a member in their
 team (or with themselves as a member). The rule is not repeated here: it is
-``server.authorisation.visible_case_ids``, used as a sub-select, so the reports and the case
-reads can never disagree. Moving an account to another team moves its cases with it at once,
-because the scope is evaluated at every request (no team is stored in the read model).
+``server.authorisation.team_lead_case_ids`` (what ``visible_case_ids`` uses for a team lead),
+used as a sub-select, so the reports and the case reads can never disagree. Moving an account to
+another team moves its cases with it at once, because the scope is evaluated at every request (no
+team is stored in the read model).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import date, timedelta
 from sqlmodel import Session
 from sqlmodel.sql.expression import SelectOfScalar
 
-from server.authorisation import visible_case_ids
+from server.authorisation import team_lead_case_ids
 from server.models.accounts import Role, Team
 from server.principal import Principal
 
@@ -25,9 +26,9 @@ DEFAULT_PERIOD_MONTHS = 6
 
 def team_case_ids(principal: Principal) -> SelectOfScalar[uuid.UUID]:
     """A sub-select of the ids of the cases this team lead's reports cover."""
-    if principal.role is not Role.TEAM_LEAD:
-        raise ValueError("team reports are for team leads only")
-    return visible_case_ids(principal)
+    if principal.role is not Role.TEAM_LEAD or principal.team_id is None:
+        raise ValueError("team reports are for team leads in a team only")
+    return team_lead_case_ids(principal)
 
 
 def team_of(session: Session, principal: Principal) -> Team | None:

@@ -84,6 +84,9 @@ def upgrade() -> None:
         sa.Column("case_id", sa.Uuid(), nullable=False),
         sa.Column("meeting_id", sa.Uuid(), nullable=True),
         sa.Column("owner_id", sa.Uuid(), nullable=True),
+        sa.Column("owner_name", sa.Text(), nullable=True),
+        sa.Column("owner_account_id", sa.Uuid(), nullable=True),
+        sa.Column("owner_organisation_id", sa.String(length=100), nullable=True),
         sa.Column("what", sa.Text(), nullable=False),
         sa.Column("due_date", sa.Date(), nullable=True),
         sa.Column("status", sa.String(length=20), nullable=False),
@@ -94,6 +97,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_report_agreement_case_id", "report_agreement", ["case_id"])
     op.create_index("ix_report_agreement_meeting_id", "report_agreement", ["meeting_id"])
+    op.create_index("ix_report_agreement_owner_id", "report_agreement", ["owner_id"])
     op.create_index("ix_report_agreement_meeting_held_on", "report_agreement", ["meeting_held_on"])
     op.create_index(
         "ix_report_agreement_open_due",

@@ -562,3 +562,88 @@ def test_the_migration_back_fills_the_read_model(scene: Scene, database_url: str
         answer.pop("as_of")
     assert after_overdue == before_overdue
     assert after_figures == before_figures
+
+
+def _upsert(entity: Entity, record: uuid.UUID, case: uuid.UUID, **fields: Any) -> Mutation:
+    return Mutation(
+        mutation_id=uuid.uuid4(),
+        entity=entity,
+        record_id=record,
+        case_id=case,
+        op=Op.UPSERT,
+        fields=fields,
+        device_time=NOW,
+    )
+
+
+def test_a_deleted_case_takes_its_agreements_along_and_brings_them_back(scene: Scene) -> None:
+    a = case_id("A")
+    gone = Mutation(
+        mutation_id=uuid.uuid4(),
+        entity=Entity.CASE,
+        record_id=a,
+        case_id=a,
+        op=Op.DELETE,
+        device_time=NOW,
+    )
+    push(scene.world, scene.pro1, [gone])
+    report = get(scene, OVERDUE, scene.lead1, today="2026-11-24")
+    assert str(a) not in [i["case_id"] for i in report["items"]]
+    f = get(scene, MONITORING, scene.lead1, **PERIOD)
+    # Without A (A1 A2; A3 was cancelled): B1 B2 G1 made, B1 G1 done; A's measurements gone too.
+    assert (f["contacts"], f["agreements_made"], f["agreements_done"]) == (5, 3, 2)
+    assert f["wellbeing"][1] == {"moment": "meeting", "average": None, "residents": 0}
+    # The case comes back (the same device upserts it again): so do its records.
+    push(
+        scene.world,
+        scene.pro1,
+        [
+            _upsert(
+                Entity.CASE,
+                a,
+                a,
+                contact_date="2026-09-01",
+                consent_given=True,
+                question="Vraag van bewoner A",
+            )
+        ],
+    )
+    f = get(scene, MONITORING, scene.lead1, **PERIOD)
+    assert (f["contacts"], f["agreements_made"], f["agreements_done"]) == (6, 5, 3)
+    assert f["wellbeing"][1] == {"moment": "meeting", "average": 7.0, "residents": 1}
+
+
+def test_an_owner_renamed_later_is_renamed_in_the_list(scene: Scene) -> None:
+    report = get(scene, OVERDUE, scene.lead1, today="2026-11-24")
+    a2 = report["items"][0]
+    with Session(scene.world.engine) as session:
+        from server.models.reports import ReportAgreement
+
+        owner = session.exec(
+            select(ReportAgreement.owner_id).where(
+                ReportAgreement.agreement_id == uuid.UUID(a2["agreement_id"])
+            )
+        ).one()
+    assert owner is not None
+    push(
+        scene.world,
+        scene.pro1,
+        [
+            _upsert(
+                Entity.PARTICIPANT,
+                owner,
+                case_id("A"),
+                case_id=str(case_id("A")),
+                role="professional",
+                name="Wijkagent A",
+                organisation_id="gemeente-oss",
+            )
+        ],
+    )
+    item = get(scene, OVERDUE, scene.lead1, today="2026-11-24")["items"][0]
+    assert (item["professional_name"], item["organisation_name"]) == ("Wijkagent A", "Gemeente Oss")
+    f = get(scene, MONITORING, scene.lead1, **PERIOD)
+    assert ("gemeente-oss", 1, 0, 1) in [
+        (o["organisation_id"], o["made"], o["done"], o["overdue_now"])
+        for o in f["per_organisation"]
+    ]
