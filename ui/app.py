@@ -21,7 +21,7 @@ import flet as ft
 
 from models.calendar import today_in_amsterdam
 from models.errors import KeukentafelError
-from models.i18n import _, set_language
+from models.i18n import _, current_language, set_language
 from models.profile import load_profile
 from models.store import CaseStore
 from ui.error_guard import install_error_guard
@@ -58,6 +58,13 @@ def _today() -> date:
     return today_in_amsterdam(_now())
 
 
+def locale_configuration(language: str) -> ft.LocaleConfiguration:
+    """Dutch (the Netherlands) or English, the chosen one first."""
+    dutch, english = ft.Locale("nl", "NL"), ft.Locale("en", "GB")
+    current = english if language == "en" else dutch
+    return ft.LocaleConfiguration(supported_locales=[dutch, english], current_locale=current)
+
+
 class Shell:
     """One browser tab or window: draws the screen the session is on."""
 
@@ -91,6 +98,8 @@ class Shell:
     def render(self) -> None:
         screen = self.session.screen
         self.unlock_view = None
+        # Flutter's own texts (the date picker's days, months, OK/Cancel) follow the app language.
+        self.page.locale_configuration = locale_configuration(current_language())
         width = self.page.width
         if screen is Screen.FIRST_RUN:
             first = FirstRunView(

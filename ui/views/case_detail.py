@@ -378,22 +378,43 @@ class CaseView:
             )
             for key in ZRM_DOMAINS
         }
-        fields: list[ft.Control] = [
-            moment,
-            day.control,
-            ft.Semantics(label=_("Wellbeing (1 to 10)"), content=score),
-            health_on,
-        ]
-        for key, slider in health.items():
-            fields.append(
-                ft.Column(
-                    controls=[ft.Text(_(POSITIVE_HEALTH_LABELS[key]), size=14), slider],
-                    spacing=0,
-                    tight=True,
+        # The sliders show only once Positive Health is switched on: sliders that already stand
+        # at 5 but are not saved would mislead. Every dropdown and slider is named for screen
+        # readers (a Flutter dropdown with a value announces only the value).
+        health_box = ft.Column(
+            controls=[
+                ft.Semantics(
+                    label=_(POSITIVE_HEALTH_LABELS[key]),
+                    container=True,
+                    content=ft.Column(
+                        controls=[ft.Text(_(POSITIVE_HEALTH_LABELS[key]), size=14), slider],
+                        spacing=0,
+                        tight=True,
+                    ),
                 )
-            )
-        fields.append(ft.Text(_("Self-sufficiency matrix (ZRM, 1 to 5, optional)"), size=16))
-        fields += list(zrm.values())
+                for key, slider in health.items()
+            ],
+            visible=False,
+            tight=True,
+        )
+
+        def health_switched(_e: ft.Event[ft.Checkbox]) -> None:
+            health_box.visible = bool(health_on.value)
+            health_box.update()
+
+        health_on.on_change = health_switched
+        fields: list[ft.Control] = [
+            ft.Semantics(label=_("When"), container=True, content=moment),
+            day.control,
+            ft.Semantics(label=_("Wellbeing (1 to 10)"), container=True, content=score),
+            health_on,
+            health_box,
+            ft.Text(_("Self-sufficiency matrix (ZRM, 1 to 5, optional)"), size=16),
+        ]
+        fields += [
+            ft.Semantics(label=_(ZRM_LABELS[key]), container=True, content=dropdown)
+            for key, dropdown in zrm.items()
+        ]
 
         def save() -> Errors:
             return self.vm.record_measurement(
