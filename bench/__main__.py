@@ -10,7 +10,7 @@ import argparse
 import platform
 from typing import Any
 
-from bench import app_startup, encrypted_store, overdue_query, plan_pdf, unlock
+from bench import app_startup, encrypted_store, overdue_query, plan_pdf, team_reports, unlock
 
 
 def _fmt(value: float | None, digits: int = 1) -> str:
@@ -27,6 +27,7 @@ def main() -> None:
     rows += unlock.run()
     rows += plan_pdf.run()
     rows += app_startup.run(200 if args.quick else app_startup.CASES, repeat=1 if args.quick else 3)
+    rows += team_reports.run(5_000 if args.quick else team_reports.CASES)
     print(f"Machine: {platform.machine()}, Python {platform.python_version()}\n")
     print("| benchmark | ours | baseline | ratio | goal |")
     print("|---|---:|---:|---:|---|")

@@ -34,7 +34,12 @@ and by meeting date for the agreement figures; default: the last half year up to
   resident): agreements made, done, overdue now. Organisation ids are the slugs the devices use
   (``models/organisations.py``); names come from that list, else the slug itself.
 - Stories: for cases in the period whose resident consents to sharing: the question and the
-  outcome (closing note) in the resident's words.
+  outcome (closing note) in the resident's words. Only cases with an outcome (a non-blank closing
+  note) and consent *now* (withdrawn consent hides the story), most recently closed first, at most
+  ``STORIES_LIMIT``.
+- Period cohorts: MDO figures, wellbeing, Positive Health and stories by the case's contact date;
+  agreement figures by their meeting's held date (no held date: in no period). Wellbeing takes,
+  per resident and moment, the latest measurement that has a wellbeing score.
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 TEAM_OVERDUE_PATH = "/api/v1/team/overdue"
 TEAM_MONITORING_PATH = "/api/v1/team/monitoring"
 DUE_SOON_DAYS = 3
+STORIES_LIMIT = 50  # a report shows a handful of stories beside the figures
 
 
 class _Wire(BaseModel):

@@ -43,6 +43,7 @@ from server.models.reports import (
 )
 from server.reports.overdue import MEETING_WINDOW_DAYS, organisation_name
 from sync.team_protocol import (
+    STORIES_LIMIT,
     HealthDimensionFigure,
     MonitoringFigures,
     OrganisationFigure,
@@ -52,7 +53,6 @@ from sync.team_protocol import (
 )
 
 AGREEMENT_WINDOW_DAYS = 42  # models.deadlines.AGREEMENT_WINDOW_DAYS
-STORIES_LIMIT = 50
 
 Cases = SelectOfScalar[uuid.UUID]
 

@@ -14,6 +14,10 @@ contact, i.e. the account that brought the case to the server, with the name and
 the case's participant linked to that account (when there is none: no name, and the case's own
 organisation).
 
+The items are built with ``model_construct`` (no second validation of values that come typed from
+the database: a list of thousands of items would spend most of its time there); the tests check
+every answer against the wire models.
+
 Both queries read the read model only (``report_case`` through its partial "waiting" index, and
 ``report_agreement`` through its partial "open by due date" index), scoped to the team by a
 sub-select (``server.reports.scope``).
@@ -80,7 +84,7 @@ def mdo_items(session: Session, cases: SelectOfScalar[uuid.UUID], today: date) -
         due = contact + timedelta(days=MEETING_WINDOW_DAYS)
         days_late = (today - due).days
         organisation = participant_org if name is not None else case_org
-        items[case_id] = OverdueItem(
+        items[case_id] = OverdueItem.model_construct(
             kind=_kind(days_late, OverdueKind.MDO_OVERDUE, OverdueKind.MDO_DUE_SOON),
             case_id=case_id,
             resident_name=resident,

@@ -1,10 +1,11 @@
-"""The team-lead routes (issue #6): overdue actions and monitoring figures, as JSON and CSV.
+"""The team-lead routes (issue #6): overdue actions and monitoring figures, as JSON, CSV and PDF.
 
 Only the team-lead role gets an answer (professionals and administrators: 403 ``wrong_role``; a
 team lead without a team: 403 ``no_team``), and it covers only the cases of their own team
 (``server.reports.scope``). Every answer is written to the audit log in the same transaction:
 one row for the request (no case) plus one per case whose contents the answer shows (the overdue
-items' cases; the monitoring figures' story cases), as ``read`` for JSON and ``export`` for CSV.
+items' cases; the monitoring figures' story cases), as ``read`` for JSON and ``export`` for CSV
+and PDF.
 
 ``today`` defaults to the date in Europe/Amsterdam; tests pass it. Dates outside 2000..2100 are
 refused with 400 ``invalid_date`` (nobody plans that far, and date arithmetic must not overflow).
@@ -12,6 +13,7 @@ refused with 400 ``invalid_date`` (nobody plans that far, and date arithmetic mu
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterable
 from datetime import date
@@ -22,6 +24,7 @@ from sqlmodel import Session
 
 from models.calendar import today_in_amsterdam
 from models.team_report_csv import monitoring_csv, overdue_csv
+from models.team_report_pdf import build_team_report_pdf
 from server import audit
 from server.api.deps import EngineDep, SessionDep, TeamLead, refuse
 from server.audit import Action, Result
@@ -43,6 +46,11 @@ router = APIRouter(prefix="/api/v1/team", tags=["team"])
 
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+PDF_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/pdf": {}}, "description": "The team report as PDF"}
+}
+# The PDF is built in the process-wide language (models.i18n): one build at a time.
+_PDF_LOCK = threading.Lock()
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {}}, "description": "CSV, UTF-8 with BOM, ';'"}
 }
@@ -132,6 +140,12 @@ def _monitoring(
     )
 
 
+def _json(answer: OverdueReport | MonitoringFigures) -> Response:
+    """The answer as JSON, serialised once (the response model only documents it: validating a
+    list of thousands of items a second time would cost more than the queries)."""
+    return Response(content=answer.model_dump_json(), media_type="application/json")
+
+
 def _csv(content: bytes, name: str) -> Response:
     return Response(
         content=content,
@@ -143,12 +157,12 @@ def _csv(content: bytes, name: str) -> Response:
 @router.get("/overdue", response_model=OverdueReport)
 def read_overdue(
     request: Request, lead: TeamLead, session: SessionDep, engine: EngineDep, today: Day = None
-) -> OverdueReport:
+) -> Response:
     """Overdue and due-soon MDOs and agreements of the team, most days late first."""
     report = _overdue(request, session, engine, lead, today)
     _log(session, lead, Action.READ, TEAM_OVERDUE_PATH, (i.case_id for i in report.items))
     session.commit()
-    return report
+    return _json(report)
 
 
 @router.get("/monitoring", response_model=MonitoringFigures)
@@ -160,12 +174,12 @@ def read_monitoring(
     start: Day = None,
     end: Day = None,
     today: Day = None,
-) -> MonitoringFigures:
+) -> Response:
     """The figures of a period (default: the last half year up to today)."""
     figures = _monitoring(request, session, engine, lead, start, end, today)
     _log(session, lead, Action.READ, TEAM_MONITORING_PATH, (s.case_id for s in figures.stories))
     session.commit()
-    return figures
+    return _json(figures)
 
 
 @router.get("/overdue.csv", response_class=Response, responses=CSV_RESPONSE)
@@ -204,3 +218,31 @@ def export_monitoring_csv(
     _log(session, lead, Action.EXPORT, f"{TEAM_MONITORING_PATH}.csv", cases)
     session.commit()
     return _csv(content, f"monitoring-{figures.start.isoformat()}-{figures.end.isoformat()}.csv")
+
+
+@router.get("/report.pdf", response_class=Response, responses=PDF_RESPONSE)
+def export_report_pdf(
+    request: Request,
+    lead: TeamLead,
+    session: SessionDep,
+    engine: EngineDep,
+    start: Day = None,
+    end: Day = None,
+    today: Day = None,
+    language: Language = "nl",
+) -> Response:
+    """The team report as PDF: the figures of the period with the stories, and the overdue list
+    of ``today`` (``models.team_report_pdf``)."""
+    figures = _monitoring(request, session, engine, lead, start, end, today)
+    report = _overdue(request, session, engine, lead, today)
+    with _PDF_LOCK:
+        content = build_team_report_pdf(report, figures, language=language)
+    cases = [*(s.case_id for s in figures.stories), *(i.case_id for i in report.items)]
+    _log(session, lead, Action.EXPORT, "/api/v1/team/report.pdf", cases)
+    session.commit()
+    name = f"team-report-{figures.start.isoformat()}-{figures.end.isoformat()}.pdf"
+    return Response(
+        content=content,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

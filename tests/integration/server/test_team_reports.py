@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -29,6 +30,7 @@ from typing import Any
 import pytest
 from alembic import command
 from alembic.config import Config
+from pypdf import PdfReader
 from sqlalchemy import Engine, text
 from sqlmodel import Session, col, select
 
@@ -50,6 +52,7 @@ from server.db import MIGRATIONS, migrate, normalise_url
 from server.models.accounts import Role
 from server.models.audit import AuditEvent
 from sync.protocol import Entity, Mutation, Op, PushRequest
+from sync.team_protocol import MonitoringFigures, OverdueReport
 from tests.integration.server.world import Login, Org, World
 
 TODAY = date(2026, 11, 24)
@@ -231,6 +234,12 @@ def scene(world: World) -> Scene:
 def get(scene: Scene, path: str, login: Login, **params: str) -> Any:
     response = scene.world.client.get(path, params=params, headers=login.headers)
     assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/json"
+    # Every answer is valid under the wire contract the app reads it with.
+    if path == OVERDUE:
+        OverdueReport.model_validate_json(response.content)
+    else:
+        MonitoringFigures.model_validate_json(response.content)
     return response.json()
 
 
@@ -472,7 +481,8 @@ def test_renaming_a_resident_and_moving_a_meeting(scene: Scene) -> None:
 
 # -- access --------------------------------------------------------------------------------------
 
-ROUTES = [OVERDUE, MONITORING, OVERDUE + ".csv", MONITORING + ".csv"]
+REPORT_PDF = "/api/v1/team/report.pdf"
+ROUTES = [OVERDUE, MONITORING, OVERDUE + ".csv", MONITORING + ".csv", REPORT_PDF]
 
 
 @pytest.mark.parametrize("path", ROUTES)
@@ -647,3 +657,30 @@ def test_an_owner_renamed_later_is_renamed_in_the_list(scene: Scene) -> None:
         (o["organisation_id"], o["made"], o["done"], o["overdue_now"])
         for o in f["per_organisation"]
     ]
+
+
+# -- PDF -----------------------------------------------------------------------------------------
+
+
+def test_the_team_report_pdf_reads_back(scene: Scene, engine: Engine) -> None:
+    response = scene.world.client.get(
+        REPORT_PDF, params={**PERIOD, "language": "nl"}, headers=scene.lead1.headers
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    reader = PdfReader(io.BytesIO(response.content))
+    text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
+    assert "Wijkteam" in text
+    assert "Ik heb weer overzicht over mijn post." in text  # B's story
+    assert "Dit verhaal mag niet gedeeld worden." not in text  # C withdrew consent
+    assert "Bewoner A" in text and "Bewoner D" in text  # the overdue list
+    assert "Bewoner X" not in text  # team 2
+    with Session(engine) as session:
+        exported = session.exec(
+            select(AuditEvent.case_id).where(
+                AuditEvent.route == REPORT_PDF, AuditEvent.action == "export"
+            )
+        ).all()
+    # The request, B's story, and the overdue items' cases A D B E (B once).
+    assert sorted(str(c) for c in exported) == sorted(["None", *(str(case_id(x)) for x in "BADE")])
