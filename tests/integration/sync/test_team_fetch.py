@@ -145,3 +145,21 @@ def test_offline_is_an_offline_error(
     enrol(store, world, live_url, lead)
     with pytest.raises(OfflineError):
         team.fetch_answers(store, client_factory=lambda _url: DossierClient(dead_url()))
+
+
+def test_a_new_login_records_a_changed_role(
+    world: World, live_url: str, org: Org, new_store: StoreMaker
+) -> None:
+    pro = member(world, org, Role.PROFESSIONAL, "wijkcoach")
+    store = new_store("pro")
+    enrol(store, world, live_url, pro)
+    assert not team.is_team_lead(store)
+    promoted = world.client.patch(
+        f"/accounts/{pro.account_id}",
+        json={"role": Role.TEAM_LEAD.value, "team_id": str(org.team_id)},
+        headers=org.admin.headers,
+    )
+    assert promoted.status_code == 200, promoted.text
+    cycle.log_in_again(store, password=PASSWORD)
+    assert team.is_team_lead(store)
+    assert team.fetch_answers(store).overdue is not None
