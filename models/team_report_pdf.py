@@ -274,7 +274,7 @@ def _health(figures: MonitoringFigures, st: _Styles, language: str) -> list[Flow
             ]
             for n, d in zip(names, shown, strict=True)
         ],
-        colWidths=[CONTENT_WIDTH * 0.21, CONTENT_WIDTH * 0.17, CONTENT_WIDTH * 0.05],
+        colWidths=[CONTENT_WIDTH * 0.19, CONTENT_WIDTH * 0.19, CONTENT_WIDTH * 0.05],
     )
     legend.setStyle(
         TableStyle([("ALIGN", (1, 0), (-1, -1), "RIGHT"), ("TOPPADDING", (0, 0), (-1, -1), 1)])
@@ -375,7 +375,7 @@ def _organisations(figures: MonitoringFigures, st: _Styles) -> list[Flowable]:
     return [
         _p(_("Agreements per organisation"), st.heading),
         KeepTogether([drawing]),
-        Spacer(1, 4),
+        Spacer(1, 10),
         table,
     ]
 
