@@ -11,6 +11,10 @@ tests/support/fake_dossier.py (the executable specification).
 - A record's later mutations in a batch are skipped (no result) once one of them is not applied.
 - The whole push runs under the ``sync_head`` lock, so sequence numbers are handed out and
   committed in order: a pull that sees seq N has seen every seq below N.
+- Round trips, not rows, are what a push costs (bench/sync_ingest.py): under the lock, one query
+  each fetches the batch's earlier applied mutations, its records, its cases' access rows and the
+  pusher's memberships; new rows are flushed together; the read model is brought in step once per
+  record at the end of the batch (``projection.project`` is order-independent by design).
 Authorisation and consent are in server/authorisation.py; audit rows commit with the changes.
 """
 
@@ -64,6 +68,45 @@ class _Batch:
         self.head = head
         self.arriving = arriving  # cases this batch ends with consent for
         self.events: list[AuditEventBase] = []
+        # Prefetched under the lock (see prefetch) and kept up to date as the batch applies.
+        self.applied: dict[uuid.UUID, AppliedMutation] = {}
+        self.records: dict[tuple[str, uuid.UUID], DossierRecord] = {}
+        self.access: dict[uuid.UUID, CaseAccess] = {}
+        self.members: set[uuid.UUID] = set()  # cases the pusher is a member of
+        self.touched: dict[tuple[str, uuid.UUID], DossierRecord] = {}  # for the read model
+
+    def prefetch(self, mutations: list[Mutation]) -> None:
+        session, principal = self.session, self.principal
+        if not mutations:
+            return
+        mutation_ids = {m.mutation_id for m in mutations}
+        record_ids = {m.record_id for m in mutations}
+        case_ids = {m.case_id for m in mutations}
+        for seen in session.exec(
+            select(AppliedMutation).where(
+                AppliedMutation.device_id == principal.device_id,
+                col(AppliedMutation.mutation_id).in_(mutation_ids),
+            )
+        ):
+            self.applied[seen.mutation_id] = seen
+        entities = {m.entity.value for m in mutations}
+        for record in session.exec(  # both key columns, so the primary key index serves
+            select(DossierRecord).where(
+                col(DossierRecord.entity).in_(entities),
+                col(DossierRecord.record_id).in_(record_ids),
+            )
+        ):
+            self.records[(record.entity, record.record_id)] = record
+        for access in session.exec(select(CaseAccess).where(col(CaseAccess.case_id).in_(case_ids))):
+            self.access[access.case_id] = access
+        self.members = set(
+            session.exec(
+                select(CaseMember.case_id).where(
+                    CaseMember.account_id == principal.account_id,
+                    col(CaseMember.case_id).in_(case_ids),
+                )
+            )
+        )
 
     def next_seq(self) -> int:
         self.head.seq += 1
@@ -122,6 +165,7 @@ def _push(
     session.execute(update(SyncHead).where(col(SyncHead.id) == 1).values(seq=SyncHead.seq))
     head = session.exec(select(SyncHead).where(SyncHead.id == 1)).one()
     batch = _Batch(session, principal, head, arriving)
+    batch.prefetch(request.mutations)
     results: list[MutationResult] = []
     stopped: set[tuple[Entity, uuid.UUID]] = set()
     for m in request.mutations:
@@ -133,10 +177,13 @@ def _push(
             stopped.add(key)
         results.append(result)
     for case_id in arriving:
-        access = session.get(CaseAccess, case_id)
+        access = batch.access.get(case_id)
         if access is None or not access.consent_given:
             return PushResponse(results=results), False
     session.add(head)
+    session.flush()
+    for record in batch.touched.values():
+        projection.project(session, record)  # the team-lead read model, in the same transaction
     audit.record(session, batch.events)
     return PushResponse(results=results), True
 
@@ -154,14 +201,10 @@ def _action(m: Mutation, record: DossierRecord | None) -> Action:
 
 def _apply(batch: _Batch, m: Mutation) -> MutationResult:
     session, principal = batch.session, batch.principal
-    seen = session.exec(
-        select(AppliedMutation).where(
-            AppliedMutation.device_id == principal.device_id,
-            AppliedMutation.mutation_id == m.mutation_id,
-        )
-    ).first()
+    digest = m.digest()
+    seen = batch.applied.get(m.mutation_id)
     if seen is not None:
-        if seen.digest != m.digest():
+        if seen.digest != digest:
             return _rejected(batch, m, "mutation_id_reused", "not_checked")
         batch.log(m, _action(m, None), Result.DUPLICATE, "not_checked", None)
         return MutationResult(
@@ -172,7 +215,8 @@ def _apply(batch: _Batch, m: Mutation) -> MutationResult:
     if refusal is not None:
         return _rejected(batch, m, refusal, "no_consent" if refusal == "no_consent" else "refused")
 
-    record = session.get(DossierRecord, (m.entity.value, m.record_id))
+    key = (m.entity.value, m.record_id)
+    record = batch.records.get(key)
     if record is not None and record.case_id != m.case_id:
         return _rejected(batch, m, "case_mismatch", "refused")
     action = _action(m, record)
@@ -200,8 +244,10 @@ def _apply(batch: _Batch, m: Mutation) -> MutationResult:
                 server_fields=stale,
                 server_base_seq=record.seq,
             )
-    else:
+    new = record is None
+    if record is None:
         record = DossierRecord(entity=m.entity.value, record_id=m.record_id, case_id=m.case_id)
+        batch.records[key] = record
 
     seq = batch.next_seq()
     if m.op is Op.DELETE:
@@ -213,11 +259,11 @@ def _apply(batch: _Batch, m: Mutation) -> MutationResult:
         record.last_change = {**record.last_change, **{name: [seq, device] for name in m.fields}}
     record.seq = seq
     session.add(record)
-    session.add(
-        AppliedMutation(
-            device_id=principal.device_id, mutation_id=m.mutation_id, digest=m.digest(), seq=seq
-        )
+    applied = AppliedMutation(
+        device_id=principal.device_id, mutation_id=m.mutation_id, digest=digest, seq=seq
     )
+    batch.applied[m.mutation_id] = applied
+    session.add(applied)
     session.add(
         ChangeRow(
             seq=seq,
@@ -231,9 +277,9 @@ def _apply(batch: _Batch, m: Mutation) -> MutationResult:
             server_time=utcnow(),
         )
     )
-    _after_apply(batch, m, record)
-    session.flush()
-    projection.project(session, record)  # the team-lead read model, in the same transaction
+    _after_apply(batch, m, record, new=new)
+    batch.touched.pop(key, None)
+    batch.touched[key] = record  # projected at the end of the batch, in the order last applied
     batch.log(m, action, Result.SUCCESS, "granted", None)
     return MutationResult(mutation_id=m.mutation_id, outcome=Outcome.APPLIED, server_seq=seq)
 
@@ -249,25 +295,25 @@ def _authorise(batch: _Batch, m: Mutation) -> str | None:
     consent = m.fields.get(CONSENT_FIELD)
     if is_case_record and consent is not None and not isinstance(consent, bool):
         return "invalid_consent"
-    access = session.get(CaseAccess, m.case_id)
+    access = batch.access.get(m.case_id)
     if access is None:
         if not gives_consent:
             return "no_consent"
         # The case reaches the server now, with consent: the pusher becomes its creator.
-        session.add(
-            CaseAccess(
-                case_id=m.case_id,
-                organisation_id=principal.organisation_id,
-                created_by=principal.account_id,
-                # True only once a consent upsert is applied (see _after_apply); the batch's
-                # promise is checked against this at its end.
-                consent_given=False,
-            )
+        access = CaseAccess(
+            case_id=m.case_id,
+            organisation_id=principal.organisation_id,
+            created_by=principal.account_id,
+            # True only once a consent upsert is applied (see _after_apply); the batch's
+            # promise is checked against this at its end.
+            consent_given=False,
         )
+        batch.access[m.case_id] = access
+        batch.members.add(m.case_id)
+        session.add(access)
         session.add(CaseMember(case_id=m.case_id, account_id=principal.account_id))
-        session.flush()
         return None
-    if not is_member(session, principal, m.case_id):
+    if m.case_id not in batch.members:
         return "not_authorised"
     if not access.consent_given and not gives_consent:
         return "no_consent"
@@ -288,20 +334,28 @@ def _known_account(session: Session, value: object) -> bool:
     return session.get(Account, account_id) is not None
 
 
-def _after_apply(batch: _Batch, m: Mutation, record: DossierRecord) -> None:
-    """Keep consent and case membership in step with the records just changed."""
+def _after_apply(batch: _Batch, m: Mutation, record: DossierRecord, *, new: bool) -> None:
+    """Keep consent and case membership in step with the records just changed. A participant
+    record the server did not have yet cannot have made anyone a member."""
     session = batch.session
     if m.entity is Entity.CASE and m.op is Op.UPSERT and CONSENT_FIELD in m.fields:
-        access = session.get(CaseAccess, m.case_id)
+        access = batch.access.get(m.case_id)
         if access is not None:
             access.consent_given = m.fields[CONSENT_FIELD] is True
             session.add(access)
     if m.entity is Entity.PARTICIPANT:
-        session.execute(delete(CaseMember).where(col(CaseMember.participant_id) == m.record_id))
+        if not new:
+            session.execute(delete(CaseMember).where(col(CaseMember.participant_id) == m.record_id))
         account = record.fields.get(ACCOUNT_FIELD) if record.deleted_seq is None else None
-        if isinstance(account, str):
+        account_id = uuid.UUID(account) if isinstance(account, str) else None
+        if account_id is not None:
             session.add(
-                CaseMember(
-                    case_id=m.case_id, account_id=uuid.UUID(account), participant_id=m.record_id
-                )
+                CaseMember(case_id=m.case_id, account_id=account_id, participant_id=m.record_id)
             )
+        if account_id == batch.principal.account_id:
+            batch.members.add(m.case_id)
+        elif not new:
+            # The pusher may have stopped being a member through this participant.
+            batch.members.discard(m.case_id)
+            if is_member(session, batch.principal, m.case_id):
+                batch.members.add(m.case_id)
