@@ -216,8 +216,8 @@ def _seed(conn: psycopg.Connection[Any], cases: int) -> tuple[Principal, int]:
         iter(measurements),
     )
     conn.commit()
-    conn.execute("ANALYZE")
-    conn.commit()
+    conn.autocommit = True
+    conn.execute("VACUUM ANALYZE")  # the steady state autovacuum keeps a database in
     principal = Principal(
         account_id=lead,
         role=Role.TEAM_LEAD,

@@ -16,7 +16,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, UniqueConstraint
+from sqlalchemy import Column, Index, UniqueConstraint
 from sqlmodel import Field
 
 from server.models.types import JSONType, ServerModel, UTCDateTime, utcnow
@@ -85,6 +85,8 @@ class CaseMember(ServerModel, table=True):
     """An account taking part in a case: its creator, and every professional participant."""
 
     __tablename__ = "case_member"
+    # A team's cases by its accounts, from the index alone (team scoping, server/reports).
+    __table_args__ = (Index("ix_case_member_account_case", "account_id", "case_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: uuid.UUID = Field(index=True)

@@ -210,9 +210,9 @@ def measurement_figures(
     """Wellbeing per moment and Positive Health per dimension, in one statement.
 
     The cohort's measurements are selected once (a CTE: PostgreSQL materialises a CTE used more
-    than once); then per figure (four moments, six dimensions) a window numbers each resident's
-    measurements that have the score, latest first, and an aggregate averages the number 1s: ten
-    one-row aggregates, no sort of the whole.
+    than once). A window numbers each resident's measurements that have the score, latest first:
+    per moment for wellbeing, per dimension for Positive Health; aggregates average the number
+    1s (one row per moment or dimension), so the whole is never sorted.
     """
     m, c = ReportMeasurement, ReportCase
     health: list[Any] = [
@@ -250,10 +250,34 @@ def measurement_figures(
             func.count().label("residents"),
         ).where(numbered.c.rn == 1)
 
-    branches = [
-        latest("wellbeing", moment.value, cohort.c.wellbeing, cohort.c.moment == moment.value)
-        for moment in WellbeingMoment
-    ] + [latest("health", name, cohort.c[column]) for name, column in HEALTH_COLUMNS.items()]
+    # Wellbeing: one window per resident and moment, averaged per moment.
+    per_moment = (
+        select(
+            cohort.c.moment.label("moment"),
+            cohort.c.wellbeing.label("score"),
+            func.row_number()
+            .over(
+                partition_by=[cohort.c.resident, cohort.c.moment],
+                order_by=[cohort.c.taken_on.desc().nulls_last(), cohort.c.measurement.desc()],
+            )
+            .label("rn"),
+        )
+        .where(cohort.c.wellbeing.is_not(None), cohort.c.moment.is_not(None))
+        .subquery()
+    )
+    moments = (
+        select(
+            literal("wellbeing").label("kind"),
+            per_moment.c.moment.label("name"),
+            func.avg(per_moment.c.score).label("average"),
+            func.count().label("residents"),
+        )
+        .where(per_moment.c.rn == 1)
+        .group_by(per_moment.c.moment)
+    )
+    branches = [moments] + [
+        latest("health", name, cohort.c[column]) for name, column in HEALTH_COLUMNS.items()
+    ]
     rows = [row for row in session.execute(union_all(*branches)).all() if row[3] > 0]
     found = {(kind, name): (float(average), n) for kind, name, average, n in rows}
     wellbeing = []

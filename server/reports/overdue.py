@@ -144,9 +144,15 @@ def agreement_items(
     return items
 
 
-def sort_key(item: OverdueItem) -> tuple[int, date, str, str]:
-    """Most days late first, then due date, then case id (then agreement id, MDO first)."""
-    return (-item.days_late, item.due, str(item.case_id), str(item.agreement_id or ""))
+_NO_AGREEMENT = uuid.UUID(int=0)  # sorts an MDO before the agreements of its case
+
+
+def sort_key(item: OverdueItem) -> tuple[int, date, uuid.UUID, uuid.UUID]:
+    """Most days late first, then due date, then case id (then agreement id, MDO first).
+
+    UUIDs compare as their numbers, which is the order of their text: no text is made per item.
+    """
+    return (-item.days_late, item.due, item.case_id, item.agreement_id or _NO_AGREEMENT)
 
 
 def overdue_items(

@@ -1,5 +1,6 @@
 """The team-lead read model (issue #6): report_case, report_participant, report_meeting,
-report_agreement and report_measurement, back-filled from dossier_record.
+report_agreement and report_measurement, back-filled from dossier_record; an index on
+case_member (account_id, case_id) for the team scope.
 
 The tables are a projection of the dossier, kept in step by every push
 (``server.reports.projection``); this migration fills them once from the records already there.
@@ -117,6 +118,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("measurement_id"),
     )
     op.create_index("ix_report_measurement_case_id", "report_measurement", ["case_id"])
+    # A team's cases by its accounts from the index alone: the team scope of every report.
+    op.create_index("ix_case_member_account_case", "case_member", ["account_id", "case_id"])
 
     from server.reports.projection import rebuild  # the same rules as the live upkeep
 
@@ -124,6 +127,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_case_member_account_case", table_name="case_member")
     for table in (
         "report_measurement",
         "report_agreement",
