@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
+from server import limits
 from server.api.routes import accounts, auth, cases, devices, sync, team, teams
 from server.db import make_engine
 from server.errors import install_handlers
@@ -27,6 +28,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     install_handlers(app)
     for module in (auth, devices, accounts, teams, sync, cases, team):
         app.include_router(module.router)
+    limits.install(app)  # body-size caps and the login/refresh/enrol rate limits
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:

@@ -47,6 +47,15 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = Field(default=64 * 1024, ge=ARGON2_FLOOR_KIB)
     argon2_time_cost: int = Field(default=3, ge=2)
     argon2_parallelism: int = Field(default=4, ge=1)
+    # API4 limits (server/limits.py): body sizes in bytes, attempts per window per IP / account.
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    max_push_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    rate_limit_window_seconds: int = Field(default=60, ge=1)
+    rate_limit_login_per_ip: int = Field(default=30, ge=1)
+    rate_limit_login_per_account: int = Field(default=10, ge=1)
+    rate_limit_refresh_per_ip: int = Field(default=600, ge=1)
+    rate_limit_refresh_per_account: int = Field(default=60, ge=1)
+    rate_limit_enrol_per_ip: int = Field(default=20, ge=1)
 
     @model_validator(mode="after")
     def _no_default_secrets_outside_development(self) -> Self:

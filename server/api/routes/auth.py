@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from sqlalchemy import update
 from sqlmodel import Session, col
 
-from server import audit
+from server import audit, limits
 from server.api.deps import EngineDep, SessionDep, SettingsDep, refuse
 from server.audit import Action, Actor, Result
 from server.crud import accounts as crud_accounts
@@ -56,7 +56,7 @@ def _pair(
     )
 
 
-@router.post("/token", response_model=TokenPair)
+@router.post("/token", response_model=TokenPair, responses=limits.openapi_responses())
 def login(
     request: Request,
     body: TokenRequest,
@@ -64,6 +64,7 @@ def login(
     settings: SettingsDep,
     engine: EngineDep,
 ) -> TokenPair:
+    limits.limit(request, "login", account=body.email)  # before the password hash is computed
     device = session.get(Device, body.device_id)
     device_ok = device is not None and same_digest(device.secret_digest, digest(body.device_secret))
     actor = Actor(device_id=body.device_id if device_ok else None)
@@ -96,7 +97,7 @@ def login(
     return pair
 
 
-@router.post("/refresh", response_model=TokenPair)
+@router.post("/refresh", response_model=TokenPair, responses=limits.openapi_responses())
 def refresh(
     request: Request,
     body: RefreshRequest,
@@ -104,6 +105,7 @@ def refresh(
     settings: SettingsDep,
     engine: EngineDep,
 ) -> TokenPair:
+    limits.limit(request, "refresh")
     invalid = Unauthorised("invalid_token", "Log in again.")
     token_id, _, secret = body.refresh_token.partition(".")
     try:
@@ -117,6 +119,7 @@ def refresh(
     device = session.get(Device, family.device_id)
     account = session.get(Account, family.account_id)
     assert device is not None and account is not None
+    limits.limit(request, "refresh", account=str(account.id), ip=False)
     actor = Actor(account.id, account.role, device.id, account.organisation_id)
     now = utcnow()
     if device.revoked_at is not None:

@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter, Request, status
 
-from server import audit
+from server import audit, limits
 from server.api.deps import Administrator, EngineDep, SessionDep, SettingsDep, refuse
 from server.audit import Action, Actor, Result
 from server.crud import devices as crud_devices
@@ -40,10 +40,16 @@ def create_enrolment_code(
     return EnrolmentCodePublic(code=code, expires_at=row.expires_at)
 
 
-@router.post("/devices/enrol", response_model=DeviceCredential, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/devices/enrol",
+    response_model=DeviceCredential,
+    status_code=status.HTTP_201_CREATED,
+    responses=limits.openapi_responses(),
+)
 def enrol(
     request: Request, body: DeviceEnrol, session: SessionDep, engine: EngineDep
 ) -> DeviceCredential:
+    limits.limit(request, "enrol")
     enrolled = crud_devices.enrol_device(
         session=session, code=body.code, label=body.label, now=utcnow()
     )

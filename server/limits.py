@@ -1,0 +1,247 @@
+"""Limits on what one client may make the server do (OWASP API4: unrestricted resource consumption).
+
+**Body size** (``BodySizeLimit``, ASGI middleware): ``POST /sync/push`` may send up to
+``max_push_body_bytes`` (1 MiB: a full batch of 500 ordinary mutations is about 270 KB), every
+other request up to ``max_body_bytes`` (64 KiB). A declared ``Content-Length`` above the cap is
+refused before anything is read; a body without one (chunked) is counted as it arrives and refused
+the moment it passes the cap. Either way the answer is ``413 {"code": "body_too_large",
+"limit": N}`` and nothing is applied. The app halves its push batch on this answer (sync/cycle.py).
+
+**Rate limits** (``RateLimiter``, a sliding window in process): logging in, refreshing a token and
+enrolling a device are counted per client IP and per account, over ``rate_limit_window_seconds``
+(60 s):
+
+    login (POST /auth/token)        per IP 30,  per account (the e-mail given) 10
+    refresh (POST /auth/refresh)    per IP 600, per account 60
+    enrol (POST /devices/enrol)     per IP 20   (no account yet; the code is one-time anyway)
+
+Each attempt counts, successful or not, and is counted *before* the password hash or the database
+is touched, so a flood costs the server little. Over the limit the answer is ``429 {"code":
+"too_many_requests", "retry_after": S}`` with a ``Retry-After: S`` header (whole seconds until the
+oldest counted attempt leaves the window). Per-IP limits are generous because a whole office's
+tablets may share one address; the per-account limits are what stop password guessing. Refusals
+are not written to the audit log (a flood would flood it); they are logged without personal data.
+
+The client IP is the direct peer, or, when the peer is a trusted proxy
+(``KEUKENTAFEL_TRUSTED_PROXIES``), the last address in its ``X-Forwarded-For``. The counters live
+in the server process: with several workers, each counts for itself (the limits then hold per
+worker); a shared store (Redis) would be the next step if that ever matters.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server.errors import ApiError
+
+log = logging.getLogger("keukentafel.server.limits")
+
+PUSH_PATH = "/sync/push"
+
+
+# -- body size ------------------------------------------------------------------------------------
+
+
+class _BodyTooLarge(HTTPException):
+    """Raised from ``receive`` so that FastAPI stops reading (it re-raises HTTPExceptions)."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=413)
+
+
+def _too_large_body(limit: int) -> bytes:
+    return json.dumps(
+        {
+            "code": "body_too_large",
+            "message": f"The request body is larger than this route accepts ({limit} bytes).",
+            "limit": limit,
+        }
+    ).encode()
+
+
+class BodySizeLimit:
+    def __init__(self, app: ASGIApp, *, default: int, push: int) -> None:
+        self.app = app
+        self.default = default
+        self.push = push
+
+    def limit_for(self, path: str) -> int:
+        return self.push if path == PUSH_PATH else self.default
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope.get("path", ""))
+        declared = _content_length(scope)
+        if declared is not None and declared > limit:
+            await _send_too_large(send, limit)
+            return
+        seen = 0
+        exceeded = False
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal seen, exceeded
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    exceeded = True
+                    raise _BodyTooLarge()
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if exceeded:
+                return  # the app's own answer to the exception is replaced by ours
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        with contextlib.suppress(_BodyTooLarge):
+            await self.app(scope, counting_receive, guarded_send)
+        if exceeded and not started:
+            await _send_too_large(send, limit)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+async def _send_too_large(send: Send, limit: int) -> None:
+    body = _too_large_body(limit)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+# -- rate limits ----------------------------------------------------------------------------------
+
+
+class TooManyRequests(ApiError):
+    status = 429
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            "too_many_requests",
+            f"Too many attempts; try again in {retry_after} seconds.",
+            retry_after=retry_after,
+        )
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    limit: int
+    window: float  # seconds
+
+
+class RateLimiter:
+    """Sliding-window log per key: at most ``rule.limit`` hits in any ``rule.window`` seconds.
+
+    Thread-safe (sync routes run in a thread pool). Memory is bounded by the number of keys seen
+    within one window times their limit; idle keys are dropped as the map grows.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._hits: dict[tuple[str, str], deque[float]] = {}
+        self._lock = threading.Lock()
+        self._next_sweep = 1024
+
+    def hit(self, scope: str, key: str, rule: Rule) -> int | None:
+        """Count one attempt. None when allowed; else the seconds to wait (nothing counted)."""
+        now = self._clock()
+        with self._lock:
+            hits = self._hits.setdefault((scope, key), deque())
+            while hits and hits[0] <= now - rule.window:
+                hits.popleft()
+            if len(hits) >= rule.limit:
+                return max(1, math.ceil(hits[0] + rule.window - now))
+            hits.append(now)
+            if len(self._hits) > self._next_sweep:
+                self._sweep(now, rule.window)
+            return None
+
+    def _sweep(self, now: float, window: float) -> None:
+        self._hits = {k: v for k, v in self._hits.items() if v and v[-1] > now - window}
+        self._next_sweep = max(1024, 2 * len(self._hits))
+
+
+def client_ip(request: Request) -> str:
+    """The direct peer, or the last X-Forwarded-For hop when the peer is a trusted proxy."""
+    peer = request.client.host if request.client else "unknown"
+    settings = request.app.state.settings
+    if peer in settings.trusted_proxies:
+        forwarded = request.headers.get("x-forwarded-for")
+        if forwarded:
+            return forwarded.split(",")[-1].strip() or peer
+    return peer
+
+
+def limit(request: Request, action: str, *, account: str | None = None, ip: bool = True) -> None:
+    """Count an attempt at ``action`` ("login", "refresh", "enrol") for the caller's IP (unless
+    ``ip`` is false) and, when given, the account; raise ``TooManyRequests`` when over a limit."""
+    settings = request.app.state.settings
+    limiter: RateLimiter = request.app.state.rate_limiter
+    window = float(settings.rate_limit_window_seconds)
+    wait = None
+    if ip:
+        per_ip = getattr(settings, f"rate_limit_{action}_per_ip")
+        wait = limiter.hit(f"{action}:ip", client_ip(request), Rule(per_ip, window))
+    if wait is None and account is not None:
+        per_account = getattr(settings, f"rate_limit_{action}_per_account")
+        wait = limiter.hit(f"{action}:account", account.strip().lower(), Rule(per_account, window))
+    if wait is not None:
+        log.warning("rate limit reached: %s", action)
+        raise TooManyRequests(wait)
+
+
+def install(app: FastAPI) -> None:
+    """The body-size middleware, the limiter and the 429 handler (with Retry-After)."""
+    settings = app.state.settings
+    app.state.rate_limiter = RateLimiter()
+
+    async def too_many(_request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, TooManyRequests)
+        headers = {"Retry-After": str(error.retry_after)}
+        return JSONResponse(error.body(), status_code=error.status, headers=headers)
+
+    app.add_exception_handler(TooManyRequests, too_many)
+    app.add_middleware(
+        BodySizeLimit, default=settings.max_body_bytes, push=settings.max_push_body_bytes
+    )
+
+
+def openapi_responses() -> dict[int | str, dict[str, Any]]:
+    """The 429 answer, for the rate-limited routes' OpenAPI description."""
+    return {429: {"description": "Too many attempts; see the Retry-After header."}}
