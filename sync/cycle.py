@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -35,14 +35,21 @@ from models.store import CASES, CaseStore
 from sync import engine
 from sync.client import DeviceCredential, DossierClient, DossierSession
 from sync.engine import Conflict, EntryState, OutboxEntry
-from sync.errors import DeviceRevokedError, NotEnrolledError, OfflineError, SyncError
-from sync.protocol import Entity, Mutation, Op, PullRequest, PushRequest
+from sync.errors import (
+    DeviceRevokedError,
+    NotEnrolledError,
+    OfflineError,
+    ServerError,
+    SyncError,
+)
+from sync.protocol import MAX_PUSH_BATCH, Entity, Mutation, Op, PullRequest, PushRequest
 
 log = logging.getLogger(__name__)
 
 PULL_PAGE = 500
 MAX_PUSH_ROUNDS = 1000
 NO_CONSENT = "no_consent"  # REJECTED reason: held until the resident's consent reaches the server
+TOO_LARGE = "body_too_large"  # 413 from the server: the batch is larger than it accepts
 
 
 class SyncState(StrEnum):
@@ -175,14 +182,28 @@ def open_conflicts(store: CaseStore) -> list[Conflict]:
 # -- which cases may leave the device -----------------------------------------------------------
 
 
-def _shareable_cases(conn: Connection) -> set[str]:
-    """Cases with the resident's consent, and cases the server already has (so that a withdrawal
-    of consent reaches it too). Everything else stays on this device."""
-    consented = conn.execute(select(CASES.c.id).where(CASES.c.consent_given.is_(True))).scalars()
-    known = conn.execute(
-        select(BASES.c.record_id).where(BASES.c.entity == ModelEntity.CASE.value)
-    ).scalars()
-    return {*consented, *known}
+def _shareable_cases(conn: Connection, case_ids: Iterable[str]) -> set[str]:
+    """Of ``case_ids`` (the cases in the outbox), those with the resident's consent and those the
+    server already has (so that a withdrawal of consent reaches it too). Everything else stays on
+    this device. Only the asked cases are looked up: a cycle's cost follows the outbox, not the
+    size of the case load (bench/sync_incremental.py)."""
+    wanted = sorted(set(case_ids))
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        found.update(
+            conn.execute(
+                select(CASES.c.id).where(CASES.c.consent_given.is_(True), CASES.c.id.in_(chunk))
+            ).scalars()
+        )
+        found.update(
+            conn.execute(
+                select(BASES.c.record_id).where(
+                    BASES.c.entity == ModelEntity.CASE.value, BASES.c.record_id.in_(chunk)
+                )
+            ).scalars()
+        )
+    return found
 
 
 # -- the status line ------------------------------------------------------------------------------
@@ -199,8 +220,8 @@ def local_status(
     device has synced before and to "not enrolled" when it has no enrolment."""
     with store.reading() as (conn, sealer):
         enrolled = sync_state.is_enrolled(conn)
-        shareable = _shareable_cases(conn)
         items = outbox.items(conn, sealer)
+        shareable = _shareable_cases(conn, (i.case_id for i in items))
         conflicts = len(sync_state.load_conflicts(conn, sealer))
         last = sync_state.last_synced_at(conn)
     if last is not None and last.tzinfo is None:
@@ -320,21 +341,42 @@ def _mark_conflicts(
 
 
 def push_all(store: CaseStore, session: DossierSession, *, device_id: uuid.UUID) -> None:
-    """Send waiting changes of shareable cases until nothing more moves."""
+    """Send waiting changes of shareable cases until nothing more moves.
+
+    A batch the server finds too large (413 ``body_too_large``: long texts) is sent again in
+    halves; a single change that is too large on its own is held back with the reason
+    ``too_large``, visible, instead of blocking everything behind it. Once batches were made
+    smaller, what is held back in this cycle stays so until the next one (a case's first changes
+    may have been split from the consent that travels with them), so the rounds always end."""
+    limit = MAX_PUSH_BATCH
+    parked: set[str] = set()  # held back after batches were made smaller: retried next cycle
     for _round in range(MAX_PUSH_ROUNDS):
         with store.writing() as (conn, sealer):
-            shareable = _shareable_cases(conn)
             entries = _entries(conn, sealer)
+            shareable = _shareable_cases(conn, (str(e.mutation.case_id) for e in entries))
             for e in entries:
                 # Held only for want of consent, and the case may be shared now: try again.
-                if e.reason == NO_CONSENT and str(e.mutation.case_id) in shareable:
-                    outbox.mark(conn, str(e.mutation.mutation_id), state="waiting", reason=None)
+                queued_id = str(e.mutation.mutation_id)
+                shared = str(e.mutation.case_id) in shareable
+                if e.reason == NO_CONSENT and shared and queued_id not in parked:
+                    outbox.mark(conn, queued_id, state="waiting", reason=None)
             entries = _entries(conn, sealer)
         eligible = [e for e in entries if str(e.mutation.case_id) in shareable]
-        batch = engine.next_push(eligible)
+        batch = engine.next_push(eligible, limit=limit)
         if not batch:
             return
-        response = session.push(PushRequest(device_id=device_id, mutations=batch))
+        try:
+            response = session.push(PushRequest(device_id=device_id, mutations=batch))
+        except ServerError as error:
+            if error.code != TOO_LARGE:
+                raise
+            if len(batch) > 1:
+                limit = max(1, len(batch) // 2)
+            else:
+                with store.writing() as (conn, _sealer):
+                    too_large = str(batch[0].mutation_id)
+                    outbox.mark(conn, too_large, state="held_back", reason="too_large")
+            continue
         outcome = engine.read_push_response(batch, response)
         with store.writing() as (conn, sealer):
             outbox.remove(conn, [str(i) for i in outcome.acknowledged])
@@ -346,7 +388,11 @@ def push_all(store: CaseStore, session: DossierSession, *, device_id: uuid.UUID)
                 sync_state.rebase(conn, str(mutation_id), base_seq)
             conflicts = engine.merge_conflicts(_load_conflicts(conn, sealer), outcome.conflicts)
             _save_conflicts(conn, sealer, conflicts)
-        if not outcome.acknowledged and not outcome.rebased:
+        parked_now: set[str] = set()
+        if limit < MAX_PUSH_BATCH:
+            parked_now = {str(i) for i in outcome.held_back} - parked
+            parked |= parked_now
+        if not outcome.acknowledged and not outcome.rebased and not parked_now:
             return  # nothing moved: the rest waits for the user or the next cycle
     log.warning("push stopped after %d rounds", MAX_PUSH_ROUNDS)
 
