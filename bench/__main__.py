@@ -10,7 +10,17 @@ import argparse
 import platform
 from typing import Any
 
-from bench import app_startup, encrypted_store, overdue_query, plan_pdf, team_reports, unlock
+from bench import (
+    app_startup,
+    encrypted_store,
+    overdue_query,
+    plan_pdf,
+    sync_incremental,
+    sync_ingest,
+    sync_load,
+    team_reports,
+    unlock,
+)
 
 
 def _fmt(value: float | None, digits: int = 1) -> str:
@@ -28,6 +38,14 @@ def main() -> None:
     rows += plan_pdf.run()
     rows += app_startup.run(200 if args.quick else app_startup.CASES, repeat=1 if args.quick else 3)
     rows += team_reports.run(5_000 if args.quick else team_reports.CASES)
+    if args.quick:
+        rows += sync_incremental.run(1_000, 10_000, repeat=5)
+        rows += sync_ingest.run(1_000, rounds=1)
+        rows += sync_load.run(20, 10.0, (1.0, 3.0))
+    else:
+        rows += sync_incremental.run()
+        rows += sync_ingest.run()
+        rows += sync_load.run()
     print(f"Machine: {platform.machine()}, Python {platform.python_version()}\n")
     print("| benchmark | ours | baseline | ratio | goal |")
     print("|---|---:|---:|---:|---|")
