@@ -285,10 +285,8 @@ class SyncScreenViewModel:
             self.status, self.result = status, status.message
             return
         self.load(status)
-        if status.state is cycle.SyncState.SYNCED:
-            self.result = _("Synced.")
-        else:
-            self.result = status.message
+        # A failure is shown once, as ``problem_text`` with the status.
+        self.result = _("Synced.") if status.state is cycle.SyncState.SYNCED else None
 
     def choose(self, row: ConflictRow, *, keep_mine: bool) -> None:
         cycle.resolve_conflict(self.store, row.conflict, keep_mine=keep_mine, now=self.now)

@@ -22,12 +22,9 @@ from ui.views.common import centred_form, labelled_button, message, section
 GREY = "#5F5F5F"
 
 
-def _fact(label: str, value: str, *, selectable: bool = False) -> ft.Control:
+def _fact(label: str, value: str) -> ft.Control:
     return ft.Column(
-        controls=[
-            ft.Text(label, size=14, color=GREY),
-            ft.Text(value, size=18, selectable=selectable),
-        ],
+        controls=[ft.Text(label, size=14, color=GREY), ft.Text(value, size=18)],
         spacing=2,
         tight=True,
     )
@@ -42,12 +39,14 @@ class SyncView:
         run_sync: Callable[[], Awaitable[SyncStatus | None]],
         on_enrolled: Callable[[], Any],
         on_activity: Callable[[], None],
+        on_back: Callable[[], Any] | None = None,
     ) -> None:
         vm.load()
         self.vm = vm
         self.run_sync = run_sync
         self.on_enrolled = on_enrolled
         self.on_activity = on_activity
+        self.on_back = on_back
         self.busy = False
         self.body = ft.Column(
             spacing=16, tight=True, horizontal_alignment=ft.CrossAxisAlignment.STRETCH
@@ -62,6 +61,13 @@ class SyncView:
         controls: list[ft.Control] = [
             ft.Text(_("Dossier server"), size=28, weight=ft.FontWeight.BOLD)
         ]
+        if self.on_back is not None:  # the phone's bar cannot go back to the selected "Settings"
+            controls.insert(
+                0,
+                ft.Row(
+                    controls=[labelled_button(_("Back"), self.on_back, icon=ft.Icons.ARROW_BACK)]
+                ),
+            )
         if vm.result:
             controls.append(message(vm.result))
         if vm.enrolled:
@@ -91,15 +97,15 @@ class SyncView:
             _fact(
                 _("Your account id (give it to colleagues who add you to a case)"),
                 vm.account_id_text,
-                selectable=True,
             ),
             _fact(_("Last synced"), vm.last_sync_text),
             ft.Text(vm.waiting_text, size=16),
         ]
         if vm.kept_text:
             part.append(ft.Text(vm.kept_text, size=16))
-        if vm.problem_text:
-            part.append(message(vm.problem_text, error=True))
+        if vm.problem_text:  # offline is a warning (nothing is lost); a refusal an error
+            offline = vm.status.state is SyncState.OFFLINE
+            part.append(message(vm.problem_text, error=not offline))
         part.append(self._busy_row(_("Syncing…")))
         part.append(
             ft.Row(

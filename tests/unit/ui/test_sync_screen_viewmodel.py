@@ -319,4 +319,4 @@ def test_sync_now_offline_keeps_everything(store: CaseStore) -> None:
     status = vm.sync_now()
     assert status.state is SyncState.OFFLINE
     assert vm.status.waiting == 9 and vm.problem_text is not None
-    assert "cannot be reached" in (vm.result or "")
+    assert "cannot be reached" in (vm.problem_text or "") and vm.result is None
