@@ -138,7 +138,10 @@ def _seed(conn: psycopg.Connection[Any], cases: int) -> tuple[Principal, int]:
             ),
             (network, case_id, "network", f"Buurvrouw {i}", None, None),
         ]
-        measurements.append((uuid.uuid4(), case_id, "contact", contact, 1 + i % 10) + (None,) * 6)
+        measurements.append(
+            (uuid.uuid4(), case_id, "contact", contact, contact.toordinal(), 1 + i % 10)
+            + (None,) * 6
+        )
         no_meeting = contact + timedelta(days=3) if i % 20 == 0 else None
         first_held = _held(i)
         closed = None
@@ -179,8 +182,9 @@ def _seed(conn: psycopg.Connection[Any], cases: int) -> tuple[Principal, int]:
             six_weeks = first_held + timedelta(days=42)
             if six_weeks <= TODAY:
                 scores = tuple(3 + (i + k) % 8 for k in range(6))
+                day, wellbeing = six_weeks.toordinal(), 4 + i % 7
                 measurements.append(
-                    (uuid.uuid4(), case_id, "six_weeks", six_weeks, 4 + i % 7, *scores)
+                    (uuid.uuid4(), case_id, "six_weeks", six_weeks, day, wellbeing, *scores)
                 )
             if all_done and contact < TODAY - timedelta(days=90):
                 closed = first_held + timedelta(days=40)
@@ -224,7 +228,7 @@ def _seed(conn: psycopg.Connection[Any], cases: int) -> tuple[Principal, int]:
     _copy(
         conn,
         "report_measurement",
-        "measurement_id, case_id, moment, taken_on, wellbeing, ph_bodily_functions, "
+        "measurement_id, case_id, moment, taken_on, taken_day, wellbeing, ph_bodily_functions, "
         "ph_mental_wellbeing, ph_meaningfulness, ph_quality_of_life, ph_participation, "
         "ph_daily_functioning",
         iter(measurements),

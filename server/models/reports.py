@@ -116,6 +116,7 @@ class ReportMeasurement(ServerModel, table=True):
     case_id: uuid.UUID = Field(index=True)
     moment: str | None = Field(default=None, max_length=20)
     taken_on: date | None = None
+    taken_day: int | None = None  # taken_on as a day number (date.toordinal): "latest" in SQL
     wellbeing: int | None = None
     ph_bodily_functions: int | None = None
     ph_mental_wellbeing: int | None = None

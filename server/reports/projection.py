@@ -184,11 +184,13 @@ def measurement_row(
 ) -> Row:
     health = fields.get("positive_health")
     scores: Mapping[str, object] = health if isinstance(health, dict) else {}
+    taken_on = parse_day(fields.get("taken_on"))
     return {
         "measurement_id": measurement_id,
         "case_id": case_id,
         "moment": parse_choice(fields.get("moment"), MEASUREMENT_MOMENTS),
-        "taken_on": parse_day(fields.get("taken_on")),
+        "taken_on": taken_on,
+        "taken_day": None if taken_on is None else taken_on.toordinal(),
         "wellbeing": parse_score(fields.get("wellbeing"), 1, 10),
         **{column: parse_score(scores.get(name), 0, 10) for name, column in HEALTH_COLUMNS.items()},
     }

@@ -113,6 +113,7 @@ def upgrade() -> None:
         sa.Column("case_id", sa.Uuid(), nullable=False),
         sa.Column("moment", sa.String(length=20), nullable=True),
         sa.Column("taken_on", sa.Date(), nullable=True),
+        sa.Column("taken_day", sa.Integer(), nullable=True),
         sa.Column("wellbeing", sa.Integer(), nullable=True),
         *(sa.Column(name, sa.Integer(), nullable=True) for name in HEALTH),
         sa.PrimaryKeyConstraint("measurement_id"),

@@ -684,3 +684,35 @@ def test_the_team_report_pdf_reads_back(scene: Scene, engine: Engine) -> None:
         ).all()
     # The request, B's story, and the overdue items' cases A D B E (B once).
     assert sorted(str(c) for c in exported) == sorted(["None", *(str(case_id(x)) for x in "BADE")])
+
+
+def test_two_measurements_on_one_day_resolve_to_the_higher_score(scene: Scene) -> None:
+    f_case = case_id("F")
+    first, second = uuid.UUID(int=2**127), uuid.UUID(int=1)
+    push(
+        scene.world,
+        scene.pro1,
+        [
+            _upsert(
+                Entity.MEASUREMENT,
+                first,
+                f_case,
+                case_id=str(f_case),
+                moment="contact",
+                taken_on="2026-11-20",
+                wellbeing=2,
+            ),
+            _upsert(
+                Entity.MEASUREMENT,
+                second,
+                f_case,
+                case_id=str(f_case),
+                moment="contact",
+                taken_on="2026-11-20",
+                wellbeing=9,
+            ),
+        ],
+    )
+    contact = get(scene, MONITORING, scene.lead1, **PERIOD)["wellbeing"][0]
+    # A 4, B 5 and F 9 (the higher of 2 and 9 on one day): (4 + 5 + 9) / 3 = 6.0
+    assert contact == {"moment": "contact", "average": 6.0, "residents": 3}

@@ -119,6 +119,7 @@ def test_a_measurement_row_spreads_positive_health_over_columns() -> None:
     )
     row = measurement_row(uuid.uuid4(), CASE, fields_of(m))
     assert (row["moment"], row["wellbeing"]) == ("six_weeks", 8)
+    assert row["taken_day"] == date(2026, 10, 27).toordinal()
     assert row["ph_mental_wellbeing"] == 6
     assert row["ph_meaningfulness"] is None  # 11 is out of range
     assert row["ph_bodily_functions"] is None

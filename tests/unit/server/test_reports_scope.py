@@ -39,3 +39,19 @@ def test_unknown_organisations_are_shown_by_their_slug() -> None:
     assert overdue.organisation_name("ggd") == "GGD Hart voor Brabant"
     assert overdue.organisation_name("buurtteam-noord") == "buurtteam-noord"
     assert overdue.organisation_name(None) is None
+
+
+@pytest.mark.parametrize(
+    ("counts", "expected"),
+    [
+        ({}, None),
+        ({35: 1}, 35.0),
+        ({18: 1, 35: 1, 43: 1}, 35.0),  # the middle of three
+        ({14: 1, 15: 1}, 14.5),  # the mean of the two middle values
+        ({2: 3, 9: 1}, 2.0),  # 2 2 2 9
+        ({1: 2, 5: 2}, 3.0),  # 1 1 5 5
+        ({-3: 1, 4: 2}, 4.0),  # a negative day (recorded before the meeting) counts too
+    ],
+)
+def test_median_of_counts(counts: dict[int, int], expected: float | None) -> None:
+    assert monitoring.median_of_counts(counts) == expected
