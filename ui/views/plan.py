@@ -79,7 +79,10 @@ class PlanView:
             _("Dossier account id (optional)"),
             "professional.account_id",
             helper=_("Links them to this case on the dossier server. They find it under Settings."),
+            helper_max_lines=3,
+            expand=True,
         )
+        self.pro_account.error_max_lines = 6  # the message shows what an id looks like
         account_row: list[ft.Control] = [self.pro_account]
         if vm.own_account_id:
             account_row.append(labelled_button(_("That is me"), self._use_own_account))
@@ -117,9 +120,8 @@ class PlanView:
                 ),
                 self.pro_role,
                 ft.Row(
-                    controls=account_row,
+                    controls=account_row,  # no wrap: the field expands
                     vertical_alignment=ft.CrossAxisAlignment.START,
-                    wrap=True,
                 ),
                 ft.Row(
                     controls=[
