@@ -13,8 +13,7 @@ The definitions are in the protocol module's docstring. The choices made where i
   ``taken_on``; two on the same day: the higher score, so the answer is stable; a measurement
   without a date counts as the oldest).
 - **Averages** are plain means, not rounded here (screens and exports round). Medians are the
-  middle value, or the mean of the two middle values (``percentile_cont(0.5)`` on PostgreSQL,
-  ``statistics.median`` elsewhere).
+  middle value, or the mean of the two middle values.
 - **Stories.** Cases whose resident consents (``consent_given`` is true now: a withdrawn consent
   hides the story) and that have an outcome (a non-blank closing note), most recently closed
   first, at most ``STORIES_LIMIT``: a report shows a handful of stories beside the figures.

@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlmodel import Session, col
 
-from server.models.dossier import DossierRecord
+from server.models.dossier import ChangeRow, DossierRecord
 from server.models.reports import (
     HEALTH_COLUMNS,
     ReportAgreement,
@@ -238,6 +238,20 @@ _CASE_PARTS = (ReportParticipant, ReportMeeting, ReportAgreement, ReportMeasurem
 _PART_ENTITIES = ("participant", "meeting", "agreement", "measurement")  # in this order
 
 
+def _was_deleted(session: Session, case_id: uuid.UUID) -> bool:
+    """Whether the case record was ever deleted (a new case's records arrive by themselves)."""
+    deletion = session.execute(
+        select(col(ChangeRow.seq))
+        .where(
+            col(ChangeRow.case_id) == case_id,
+            col(ChangeRow.entity) == "case",
+            col(ChangeRow.op) == "delete",
+        )
+        .limit(1)
+    ).first()
+    return deletion is not None
+
+
 def _on_case(
     session: Session, case_id: uuid.UUID, _case: uuid.UUID, fields: dict[str, Any] | None
 ) -> None:
@@ -251,7 +265,7 @@ def _on_case(
         for table in _CASE_PARTS:
             session.execute(delete(table).where(col(table.case_id) == case_id))
         return
-    if existed is None:
+    if existed is None and _was_deleted(session, case_id):
         for entity in _PART_ENTITIES:
             records = session.execute(
                 select(DossierRecord).where(
