@@ -716,3 +716,33 @@ def test_two_measurements_on_one_day_resolve_to_the_higher_score(scene: Scene) -
     contact = get(scene, MONITORING, scene.lead1, **PERIOD)["wellbeing"][0]
     # A 4, B 5 and F 9 (the higher of 2 and 9 on one day): (4 + 5 + 9) / 3 = 6.0
     assert contact == {"moment": "contact", "average": 6.0, "residents": 3}
+
+
+def test_stories_are_the_most_recently_closed_up_to_the_limit(scene: Scene) -> None:
+    from server.models.dossier import CaseMember
+    from server.models.reports import ReportCase
+    from sync.team_protocol import STORIES_LIMIT
+
+    extra = STORIES_LIMIT + 5
+    ids = [uuid.UUID(int=10_000 + n) for n in range(extra)]
+    with Session(scene.world.engine) as session:
+        for n, case in enumerate(ids):  # closed on 1, 2, ... October: the last one most recently
+            session.add(CaseMember(case_id=case, account_id=scene.pro1.account_id))
+            session.add(
+                ReportCase(
+                    case_id=case,
+                    resident_name=f"Bewoner {n}",
+                    contact_date=d(9, 1),
+                    closed_on=date(2026, 10, 1 + n % 31) if n < 31 else date(2026, 11, n - 30),
+                    consent_given=True,
+                    question=f"Vraag {n}",
+                    closing_note=f"Uitkomst {n}",
+                )
+            )
+        session.commit()
+    stories = get(scene, MONITORING, scene.lead1, **PERIOD)["stories"]
+    assert len(stories) == STORIES_LIMIT
+    # B (closed 20-11) sorts among them by its closing day; the oldest closings fall off.
+    questions = [s["question"] for s in stories]
+    assert questions[0] == f"Vraag {extra - 1}"  # closed 24-11: the most recent
+    assert "Vraag 0" not in questions and "Vraag 4" not in questions
