@@ -95,16 +95,19 @@ def professional(world: World) -> Professional:
 
 
 def prepare_store(home: Path, world: World, dossier: Dossier, who: Professional) -> str:
-    """A seeded store with one shared case waiting to be sent, enrolled. Returns the case id."""
+    """A seeded store with one shared case waiting to be sent, enrolled. Returns the case id.
+
+    The device id is kept in ``home / "device_id"`` for the revoke test."""
     seed(home, 2)  # demo cases: they stay on the device
     store = CaseStore.open(home / STORE_FILENAME)
     store.unlock(PASSPHRASE, now=datetime.now(UTC))
     try:
         f = a_case_file(name="Fenna Dijkstra")
         store.add_case_files([f], today=TODAY, now=datetime.now(UTC))
-        cycle.enrol_device(
+        account = cycle.enrol_device(
             store, dossier.url, world.code(who.org), email=who.email, password=who.password
         )
+        (home / "device_id").write_text(account.device_id)
         return f.case.id
     finally:
         store.close()
@@ -194,3 +197,61 @@ def test_with_the_server_down_it_says_offline_and_loses_nothing(
         assert queries.case_file(store, case_id).case.resident.name == "Fenna Dijkstra"
     finally:
         store.close()
+
+
+def test_a_revoked_tablet_is_wiped_and_says_why(
+    make_server: Any,
+    open_app: Any,
+    app_home: Path,
+    world: World,
+    dossier: Dossier,
+    professional: Professional,
+) -> None:
+    prepare_store(app_home, world, dossier, professional)
+    device_id = (app_home / "device_id").read_text()
+    revoked = world.client.post(
+        f"/devices/{device_id}/revoke", headers=professional.org.admin.headers
+    )
+    assert revoked.status_code == 200, revoked.text
+    app: App = open_app(make_server(), TABLET)
+    unlock(app)
+    app.see("Deze tablet is door de beheerder uitgeschakeld", timeout=45_000)
+    app.see("Welkom bij Keukentafel")  # the first-run screen: set the tablet up anew
+    app.shot("wiped")
+    assert not (app_home / STORE_FILENAME).exists()
+
+
+def test_link_a_tablet_through_the_enrol_form(
+    make_server: Any,
+    open_app: Any,
+    app_home: Path,
+    world: World,
+    dossier: Dossier,
+    professional: Professional,
+) -> None:
+    seed(app_home, 1)  # a tablet in use, not linked yet
+    app: App = open_app(make_server(), TABLET)
+    unlock(app)
+    app.see("Nog niet gekoppeld aan een dossierserver", timeout=45_000)
+    app.tap(status_line(app).first)
+    app.see("Vraag de beheerder om een eenmalige code")
+    app.type_into("Adres van de dossierserver", "http://dossier.example.nl")
+    app.type_into("Eenmalige code", "NIET-GELDIG")
+    app.type_into("E-mailadres van uw account", professional.email)
+    app.type_into("Wachtwoord van uw account", professional.password)
+    app.press("Apparaat koppelen")
+    app.see("Gebruik een https-adres voor de dossierserver")
+    app.shot("enrol-plain-http-refused")
+    app.type_into("Adres van de dossierserver", dossier.url)
+    app.type_into("Wachtwoord van uw account", professional.password)  # never kept on screen
+    app.press("Apparaat koppelen")
+    app.see("Deze code is onbekend, al gebruikt of verlopen")
+    app.shot("enrol-wrong-code")
+    app.type_into("Eenmalige code", world.code(professional.org))
+    app.type_into("Wachtwoord van uw account", professional.password)
+    app.press("Apparaat koppelen")
+    app.see("Dit apparaat is nu gekoppeld aan de dossierserver")
+    app.see(str(professional.account_id))
+    app.see("Gesynchroniseerd: zojuist", timeout=45_000)  # the background sync starts at once
+    app.see(r"om \d\d:\d\d \(zojuist\)")  # and the open screen shows it too
+    app.shot("enrolled-and-synced")

@@ -9,11 +9,13 @@ there once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import flet as ft
 
+from models.errors import KeukentafelError
 from models.i18n import _
 from sync.cycle import SyncState, SyncStatus
 from ui.viewmodels import sync_screen as ss
@@ -280,6 +282,18 @@ class SyncView:
     def _redraw(self) -> None:
         self._show()
         self.control.update()
+
+    def refresh(self, status: SyncStatus | None) -> None:
+        """A background cycle ended: show the new facts, unless the user is filling in a form
+        here (enrolment, log in again) or an action of this screen runs."""
+        if self.busy or not self.vm.enrolled or self.vm.needs_login:
+            return
+        try:
+            self.vm.load(status)
+        except KeukentafelError:  # locked meanwhile: the shell shows the unlock screen
+            return
+        with contextlib.suppress(RuntimeError):  # no longer on the page
+            self._redraw()
 
     # -- actions -------------------------------------------------------------------------------
 
