@@ -21,7 +21,14 @@ from ui.viewmodels.case_detail import (
 )
 from ui.viewmodels.cases import Badge
 from ui.views.cases import badge
-from ui.views.common import TOUCH, DateField, labelled_button, message, section
+from ui.views.common import (
+    TABLET_MIN_WIDTH,
+    TOUCH,
+    DateField,
+    labelled_button,
+    message,
+    section,
+)
 
 
 def _badge(b: Badge | None) -> list[ft.Control]:
@@ -47,21 +54,29 @@ class FormDialog:
         save: Callable[[], Errors],
         targets: dict[str, Any],
         on_done: Callable[[], None],
+        phone: bool = False,
     ) -> None:
         self.page = page
         self.save = save
         self.targets = targets
         self.on_done = on_done
         self.form_error = ft.Container(visible=False)
+        # The dialog scrolls as a whole and is as tall as its fields: a scrolling column inside
+        # made it fill the phone's height with empty space and clipped the first field's label.
+        # On a phone the dialog takes nearly the whole width, so the fields are not cramped.
         self.dialog = ft.AlertDialog(
             modal=True,
+            scrollable=True,
             title=ft.Text(title),
             content=ft.Column(
                 controls=[*fields, self.form_error],
                 tight=True,
-                scroll=ft.ScrollMode.AUTO,
+                spacing=16,
                 width=480,
+                horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
             ),
+            inset_padding=ft.Padding.symmetric(horizontal=12, vertical=24) if phone else None,
+            content_padding=ft.Padding.only(left=20, right=20, top=12, bottom=8) if phone else None,
             actions=[
                 ft.TextButton(content=_("Cancel"), on_click=self._cancel, height=TOUCH),
                 ft.FilledButton(content=save_label, on_click=self._save, height=TOUCH),
@@ -274,6 +289,7 @@ class CaseView:
             save=save,
             targets=targets,
             on_done=self.refresh,
+            phone=self.width is not None and self.width < TABLET_MIN_WIDTH,
         ).open()
 
     def _today(self) -> str:
@@ -357,43 +373,53 @@ class CaseView:
                 for m in (MeasurementMoment.SIX_WEEKS, MeasurementMoment.LATER)
             ],
             enable_search=False,
+            expand=True,
         )
         day = self._date_field(_("Date"), self._today())
         score = ft.Dropdown(
             label=_("Wellbeing (1 to 10)"),
             options=[ft.DropdownOption(key=str(n), text=str(n)) for n in range(1, 11)],
             enable_search=False,
+            expand=True,
         )
         health = {
-            key: ft.Slider(min=0, max=10, divisions=10, value=5, label="{value}", expand=True)
+            key: ft.Slider(
+                min=0, max=10, divisions=10, value=5, label="{value}", expand=True, height=TOUCH
+            )
             for key in POSITIVE_HEALTH_DIMENSIONS
         }
-        health_on = ft.Checkbox(label=_("Also fill in Positive Health (0 to 10)"))
+        health_on = ft.Checkbox(label=_("Also fill in Positive Health (0 to 10)"), height=TOUCH)
         zrm = {
             key: ft.Dropdown(
                 label=_(ZRM_LABELS[key]),
                 options=[ft.DropdownOption(key=str(n), text=str(n)) for n in range(1, 6)],
                 enable_search=False,
-                dense=True,
+                expand=True,
             )
             for key in ZRM_DOMAINS
         }
+
         # The sliders show only once Positive Health is switched on: sliders that already stand
         # at 5 but are not saved would mislead. Every dropdown and slider is named for screen
         # readers (a Flutter dropdown with a value announces only the value).
+        # The text above a slider names it and shows the chosen number ("Lichaam: 5"), merged
+        # into one node with the slider; a Semantics label around the column left the slider
+        # itself without a name, and the number showed only while dragging.
+        def slider_row(key: str, slider: ft.Slider) -> ft.Control:
+            name = _(POSITIVE_HEALTH_LABELS[key])
+            text = ft.Text(f"{name}: {int(slider.value or 0)}", size=14)
+
+            def moved(e: ft.Event[ft.Slider]) -> None:
+                text.value = f"{name}: {int(e.control.value or 0)}"
+                text.update()
+
+            slider.on_change = moved
+            return ft.MergeSemantics(
+                content=ft.Column(controls=[text, slider], spacing=0, tight=True)
+            )
+
         health_box = ft.Column(
-            controls=[
-                ft.Semantics(
-                    label=_(POSITIVE_HEALTH_LABELS[key]),
-                    container=True,
-                    content=ft.Column(
-                        controls=[ft.Text(_(POSITIVE_HEALTH_LABELS[key]), size=14), slider],
-                        spacing=0,
-                        tight=True,
-                    ),
-                )
-                for key, slider in health.items()
-            ],
+            controls=[slider_row(key, slider) for key, slider in health.items()],
             visible=False,
             tight=True,
         )
@@ -404,17 +430,14 @@ class CaseView:
 
         health_on.on_change = health_switched
         fields: list[ft.Control] = [
-            ft.Semantics(label=_("When"), container=True, content=moment),
+            _named(_("When"), moment),
             day.control,
-            ft.Semantics(label=_("Wellbeing (1 to 10)"), container=True, content=score),
+            _named(_("Wellbeing (1 to 10)"), score),
             health_on,
             health_box,
             ft.Text(_("Self-sufficiency matrix (ZRM, 1 to 5, optional)"), size=16),
         ]
-        fields += [
-            ft.Semantics(label=_(ZRM_LABELS[key]), container=True, content=dropdown)
-            for key, dropdown in zrm.items()
-        ]
+        fields += [_named(_(ZRM_LABELS[key]), dropdown) for key, dropdown in zrm.items()]
 
         def save() -> Errors:
             return self.vm.record_measurement(
@@ -434,6 +457,12 @@ class CaseView:
             save,
             {"date": day, "wellbeing": _ErrorText(score)},
         )
+
+
+def _named(label: str, dropdown: ft.Dropdown) -> ft.Control:
+    """A dropdown as wide as the dialog, named for screen readers (with a value Flutter's
+    dropdown button announces only the value)."""
+    return ft.Semantics(label=label, container=True, content=ft.Row(controls=[dropdown]))
 
 
 class _ErrorText:

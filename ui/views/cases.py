@@ -9,7 +9,7 @@ import flet as ft
 
 from models.i18n import _
 from ui.viewmodels.cases import BadgeKind, CaseFilter, CaseRow, CasesViewModel
-from ui.views.common import DANGER_BG, WARNING_BG
+from ui.views.common import DANGER_BG, TOUCH, WARNING_BG
 
 
 def badge(text: str, kind: BadgeKind) -> ft.Container:
@@ -76,6 +76,7 @@ class CasesView:
                 label=vm.filter_label(f),
                 selected=f is vm.case_filter,
                 on_select=self._chooser(f),
+                height=TOUCH,  # a touch target; the browser's compact density made it 34 px
             )
             for f in CaseFilter
         }

@@ -57,12 +57,36 @@ def passphrase_field(label: str, show_label: str, hide_label: str, **kwargs: Any
 
     def toggle() -> None:
         field.password = not field.password
-        eye.icon = ft.Icons.VISIBILITY if field.password else ft.Icons.VISIBILITY_OFF
+        eye.icon = named_icon(
+            ft.Icons.VISIBILITY if field.password else ft.Icons.VISIBILITY_OFF,
+            show_label if field.password else hide_label,
+        )
         eye.tooltip = show_label if field.password else hide_label
 
-    eye = ft.IconButton(icon=ft.Icons.VISIBILITY, tooltip=show_label, on_click=toggle)
-    field.suffix = eye
+    # ``suffix_icon``, not ``suffix``: a suffix shows only while the field has the focus or text,
+    # so the button was missing from the screen and from the semantics tree until then.
+    eye = icon_button(ft.Icons.VISIBILITY, show_label, toggle)
+    field.suffix_icon = eye
     return field
+
+
+def named_icon(icon: ft.IconData, label: str) -> ft.Icon:
+    return ft.Icon(icon, semantics_label=label)
+
+
+def icon_button(icon: ft.IconData, label: str, on_click: Callable[..., Any]) -> ft.IconButton:
+    """A 48 px icon button with a name in the semantics tree.
+
+    A Flet ``IconButton``'s tooltip does not name it there (Flutter showed a button with no
+    name, and a ``Semantics`` wrapper only added a second node): the icon carries the name.
+    """
+    return ft.IconButton(
+        icon=named_icon(icon, label),
+        tooltip=label,
+        on_click=on_click,
+        width=TOUCH,
+        height=TOUCH,
+    )
 
 
 def message(text: str, *, error: bool = False) -> ft.Container:
@@ -127,6 +151,7 @@ class DateField:
             value=value,
             on_change=lambda e: on_change(e.control.value),
             helper=helper,
+            helper_max_lines=3,  # "At the latest 12-01-2027 (six weeks)" must not be cut off
             error_max_lines=4,
             text_size=text_size,
             keyboard_type=ft.KeyboardType.DATETIME,
@@ -138,17 +163,7 @@ class DateField:
         if last is not None:
             limits["last_date"] = last
         self.picker = ft.DatePicker(on_change=self._chosen, help_text=label, **limits)
-        self.button = ft.Semantics(
-            label=choose_label,
-            button=True,
-            content=ft.IconButton(
-                icon=ft.Icons.CALENDAR_MONTH,
-                tooltip=choose_label,
-                on_click=self._open,
-                width=TOUCH,
-                height=TOUCH,
-            ),
-        )
+        self.button = icon_button(ft.Icons.CALENDAR_MONTH, choose_label, self._open)
         self.control = ft.Row(
             controls=[self.field, self.button], vertical_alignment=ft.CrossAxisAlignment.START
         )
@@ -162,7 +177,7 @@ class DateField:
     def error(self, message: str | None) -> None:
         self.field.error = message
 
-    def _open(self, e: ft.Event[ft.IconButton]) -> None:
+    def _open(self, e: ft.Event[Any]) -> None:
         current = self._parse(self.field.value or "")
         if current is not None:
             self.picker.value = current

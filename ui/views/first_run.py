@@ -70,6 +70,10 @@ class FirstRunView:
         self.control = centred_form(width, body)
 
     def _sync(self) -> None:
+        # An error stays next to its field until that field is changed, not until the next try.
+        for field in (self.name, self.role, self.passphrase, self.passphrase_again):
+            if field.error and field.value:
+                field.error = None
         self.vm.name = self.name.value
         self.vm.organisation_id = self.organisation.value
         self.vm.role = self.role.value

@@ -17,24 +17,14 @@ from models.i18n import _
 from ui.viewmodels import dates
 from ui.viewmodels.meeting import LIST_STEPS, STEP_TITLES, STEPS, MeetingViewModel, Step
 from ui.viewmodels.plan import ROLE_LABELS
-from ui.views.common import TOUCH, DateField, labelled_button, message
+from ui.views.common import DateField, icon_button, labelled_button, message
 
 BIG = 22  # text typed and read at the table
 WELLBEING_BUTTON = 60
 
 
 def _remove_button(label: str, on_click: Callable[..., Any]) -> ft.Control:
-    return ft.Semantics(
-        label=label,
-        button=True,
-        content=ft.IconButton(
-            icon=ft.Icons.DELETE_OUTLINE,
-            tooltip=label,
-            on_click=on_click,
-            width=TOUCH,
-            height=TOUCH,
-        ),
-    )
+    return icon_button(ft.Icons.DELETE_OUTLINE, label, on_click)
 
 
 class AgreementCard:
@@ -454,9 +444,10 @@ class MeetingView:
                 padding=0,
             )
             kind = ft.FilledButton if score == chosen else ft.OutlinedButton
+            # A bare "7" tells a screen reader nothing: the button is named "Number 7".
             buttons.append(
                 kind(
-                    content=str(score),
+                    content=ft.Text(str(score), semantics_label=_("Number {n}").format(n=score)),
                     on_click=lambda _e, s=score: self._score(s),
                     width=WELLBEING_BUTTON,
                     height=WELLBEING_BUTTON,

@@ -10,7 +10,7 @@ import flet as ft
 from models.i18n import _
 from ui.viewmodels import new_contact as nc
 from ui.viewmodels.dates import parse_date
-from ui.views.common import DateField, centred_form, labelled_button, message, section
+from ui.views.common import TOUCH, DateField, centred_form, labelled_button, message, section
 
 
 class NewContactView:
@@ -59,8 +59,8 @@ class NewContactView:
             on_change=self._consent_changed,
             content=ft.Column(
                 controls=[
-                    ft.Radio(value="yes", label=_("Yes, the case may be shared")),
-                    ft.Radio(value="no", label=_("No, keep it on this device")),
+                    ft.Radio(height=TOUCH, value="yes", label=_("Yes, the case may be shared")),
+                    ft.Radio(height=TOUCH, value="no", label=_("No, keep it on this device")),
                 ],
                 spacing=0,
             ),
