@@ -14,6 +14,8 @@ from models.errors import RecordNotFoundError
 from models.store import CaseStore, ParticipantInUseError
 from tests.support.factories import NOW, TODAY, a_case_file
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def queued(store: CaseStore) -> list[outbox.OutboxItem]:
     with store.reading() as (conn, sealer):
