@@ -34,7 +34,8 @@ from tests.e2e.conftest import PASSPHRASE, PHONE, TABLET, App, seed
 from tests.integration.server import conftest as server_fixtures
 from tests.integration.server.world import World
 from tests.integration.sync.conftest import Professional, make_professional
-from tests.support.factories import TODAY, a_case_file
+from tests.support.factories import NOW, TODAY, a_case_file, floor_kdf_params
+from tests.support.memory_keyring import MemoryKeyring
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -255,3 +256,41 @@ def test_link_a_tablet_through_the_enrol_form(
     app.see("Gesynchroniseerd: zojuist", timeout=45_000)  # the background sync starts at once
     app.see(r"om \d\d:\d\d \(zojuist\)")  # and the open screen shows it too
     app.shot("enrolled-and-synced")
+
+
+def test_a_case_from_a_colleague_appears_in_my_cases_by_itself(
+    make_server: Any,
+    open_app: Any,
+    app_home: Path,
+    tmp_path: Path,
+    world: World,
+    dossier: Dossier,
+    professional: Professional,
+    memory_keyring: MemoryKeyring,
+) -> None:
+    prepare_store(app_home, world, dossier, professional)
+    app: App = open_app(make_server(), TABLET)
+    unlock(app)
+    app.see("Gesynchroniseerd: zojuist", timeout=45_000)
+    app.see("Fenna Dijkstra")
+
+    # Another tablet of the same professional adds a case and syncs it.
+    other = CaseStore.create(
+        tmp_path / "other" / STORE_FILENAME, PASSPHRASE, now=NOW, kdf_params=floor_kdf_params()
+    )
+    try:
+        cycle.enrol_device(
+            other,
+            dossier.url,
+            world.code(professional.org),
+            email=professional.email,
+            password=professional.password,
+        )
+        other.add_case_files([a_case_file(name="Bram Kuipers")], today=TODAY, now=datetime.now(UTC))
+        assert cycle.run_cycle(other).state is cycle.SyncState.SYNCED
+    finally:
+        other.close()
+
+    # The next background cycle (within a minute) pulls it, and My cases shows it: no tap needed.
+    app.see("Bram Kuipers", timeout=100_000)
+    app.shot("colleague-case-appeared")
