@@ -320,3 +320,15 @@ def test_sync_now_offline_keeps_everything(store: CaseStore) -> None:
     assert status.state is SyncState.OFFLINE
     assert vm.status.waiting == 9 and vm.problem_text is not None
     assert "cannot be reached" in (vm.problem_text or "") and vm.result is None
+
+
+def test_the_session_reaches_the_sync_screen_only_unlocked(store: CaseStore) -> None:
+    from ui.viewmodels.session import AppSession, Screen
+
+    session = AppSession(store.path, clock=lambda: NOW)
+    session.store = store
+    session.open_case("c")
+    session.go(Screen.SYNC)
+    assert session.screen is Screen.SYNC and session.case_id is None
+    store.lock()
+    assert str(session.screen) == "unlock"  # never past the lock
