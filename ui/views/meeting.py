@@ -20,7 +20,6 @@ from ui.viewmodels.plan import ROLE_LABELS
 from ui.views.common import DateField, icon_button, labelled_button, message
 
 BIG = 22  # text typed and read at the table
-WELLBEING_BUTTON = 60
 
 
 def _remove_button(label: str, on_click: Callable[..., Any]) -> ft.Control:
@@ -270,16 +269,7 @@ class MeetingView:
         for person in vm.participants:
             role = _(ROLE_LABELS[person.role])
             detail = ", ".join(x for x in (role, person.relation) if x)
-            boxes.append(
-                ft.Checkbox(
-                    # Name and role on two lines: a long pair does not fit a phone's width.
-                    label=f"{person.name}\n({detail})",
-                    value=person.id in vm.meeting.present,
-                    on_change=self._presence(person.id),
-                    label_style=ft.TextStyle(size=BIG - 2),
-                    scale=1.0,
-                )
-            )
+            boxes.append(self._presence_row(person.id, f"{person.name}\n({detail})"))
         self.typed: dict[str, str] = {}
 
         def keep(key: str) -> Callable[[ft.Event[ft.TextField]], None]:
@@ -322,12 +312,33 @@ class MeetingView:
             ),
         ]
 
-    def _presence(self, participant_id: str) -> Callable[[ft.Event[ft.Checkbox]], None]:
-        def changed(e: ft.Event[ft.Checkbox]) -> None:
-            self.touch()
-            self.vm.set_present(participant_id, bool(e.control.value))
+    def _presence_row(self, participant_id: str, text: str) -> ft.Control:
+        """A checkbox with the name and role beside it, on two lines that wrap.
 
-        return changed
+        A checkbox's own label does not wrap: at a large text size a long name ran off the
+        screen. The row is one node for screen readers (the checkbox, named by the text), and
+        tapping the text ticks the box too.
+        """
+        box = ft.Checkbox(
+            value=participant_id in self.vm.meeting.present,
+            on_change=lambda e: set_to(bool(e.control.value)),
+        )
+
+        def set_to(value: bool) -> None:
+            self.touch()
+            box.value = value
+            self.vm.set_present(participant_id, value)
+
+        return ft.MergeSemantics(
+            content=ft.Container(
+                content=ft.Row(
+                    controls=[box, ft.Text(text, size=BIG - 2, expand=True)],
+                    vertical_alignment=ft.CrossAxisAlignment.START,
+                ),
+                on_click=lambda _e: set_to(not box.value),
+                padding=ft.Padding.symmetric(vertical=4),
+            )
+        )
 
     def _add_person(self, role: ParticipantRole) -> None:
         self.touch()
@@ -438,10 +449,12 @@ class MeetingView:
         chosen = self.vm.wellbeing
         buttons: list[ft.Control] = []
         for score in range(1, 11):
+            # No fixed size: the buttons grow with the text (a fixed 60 px cut "10" off at a
+            # large text size); at normal size they are about 64 x 52 px.
             style = ft.ButtonStyle(
                 shape=ft.RoundedRectangleBorder(radius=12),
                 text_style=ft.TextStyle(size=26, weight=ft.FontWeight.BOLD),
-                padding=0,
+                padding=ft.Padding.symmetric(horizontal=12, vertical=10),
             )
             kind = ft.FilledButton if score == chosen else ft.OutlinedButton
             # A bare "7" tells a screen reader nothing: the button is named "Number 7".
@@ -449,8 +462,6 @@ class MeetingView:
                 kind(
                     content=ft.Text(str(score), semantics_label=_("Number {n}").format(n=score)),
                     on_click=lambda _e, s=score: self._score(s),
-                    width=WELLBEING_BUTTON,
-                    height=WELLBEING_BUTTON,
                     style=style,
                 )
             )
