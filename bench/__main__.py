@@ -41,7 +41,7 @@ def main() -> None:
     if args.quick:
         rows += sync_incremental.run(1_000, 10_000, repeat=5)
         rows += sync_ingest.run(1_000, rounds=1)
-        rows += sync_load.run(20, 10.0, (1.0, 3.0))
+        rows += sync_load.run(20, 10.0, (("every 1-3 s", (1.0, 3.0)),))
     else:
         rows += sync_incremental.run()
         rows += sync_ingest.run()

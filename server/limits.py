@@ -7,6 +7,15 @@ refused before anything is read; a body without one (chunked) is counted as it a
 the moment it passes the cap. Either way the answer is ``413 {"code": "body_too_large",
 "limit": N}`` and nothing is applied. The app halves its push batch on this answer (sync/cycle.py).
 
+**Requests at once** (``ConcurrencyLimit``, ASGI middleware): at most ``max_concurrent_requests``
+(15) requests are inside the app at the same time; the rest wait their turn in the event loop,
+holding neither a thread nor a database connection. Without it, 200 devices syncing at once
+deadlocked the server (bench/sync_load.py): every request takes a pooled connection in one
+thread-pool task (the session and the access-token check) and needs another task for its route,
+so once more requests held a connection than the pool could give, all 40 threads waited for a
+connection that only a waiting request could give back (``QueuePool limit ... reached``, 500s).
+The default stays below the smallest connection pool (SQLite's 15; PostgreSQL's is 30).
+
 **Rate limits** (``RateLimiter``, a sliding window in process): logging in, refreshing a token and
 enrolling a device are counted per client IP and per account, over ``rate_limit_window_seconds``
 (60 s):
@@ -30,6 +39,7 @@ worker); a shared store (Redis) would be the next step if that ever matters.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -144,6 +154,27 @@ async def _send_too_large(send: Send, limit: int) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+# -- requests at once -----------------------------------------------------------------------------
+
+
+class ConcurrencyLimit:
+    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+        self._slots: asyncio.Semaphore | None = None  # made in the server's event loop
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        loop = asyncio.get_running_loop()
+        if self._slots is None or self._loop is not loop:  # a test client runs a loop of its own
+            self._slots, self._loop = asyncio.Semaphore(self.limit), loop
+        async with self._slots:
+            await self.app(scope, receive, send)
+
+
 # -- rate limits ----------------------------------------------------------------------------------
 
 
@@ -227,7 +258,7 @@ def limit(request: Request, action: str, *, account: str | None = None, ip: bool
 
 
 def install(app: FastAPI) -> None:
-    """The body-size middleware, the limiter and the 429 handler (with Retry-After)."""
+    """The body-size and concurrency middleware, the limiter and the 429 handler."""
     settings = app.state.settings
     app.state.rate_limiter = RateLimiter()
 
@@ -240,6 +271,7 @@ def install(app: FastAPI) -> None:
     app.add_middleware(
         BodySizeLimit, default=settings.max_body_bytes, push=settings.max_push_body_bytes
     )
+    app.add_middleware(ConcurrencyLimit, limit=settings.max_concurrent_requests)
 
 
 def openapi_responses() -> dict[int | str, dict[str, Any]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from datetime import UTC, datetime
 
@@ -251,3 +252,22 @@ def test_the_limiter_forgets_idle_keys() -> None:
     assert limiter.hit("login:ip", "10.9.9.9", rule) is None
     assert len(limiter._hits) < 3000
     assert limiter.hit("login:ip", "10.9.9.9", rule) == 10
+
+
+# -- requests at once -----------------------------------------------------------------------------
+
+
+def test_many_requests_at_once_all_get_an_answer(world: World, live_url: str) -> None:
+    """More requests at once than the connection pool has connections: without the cap on
+    requests inside the app, the thread pool and the connection pool wait on each other."""
+    org = world.organisation()
+    pro = world.member(org)
+    body = {"cursor": 0, "limit": 10}
+
+    def pull(_n: int) -> int:
+        with httpx.Client(base_url=live_url, timeout=60) as http:
+            return http.post("/sync/pull", json=body, headers=pro.headers).status_code
+
+    with ThreadPoolExecutor(max_workers=200) as pool:
+        statuses = list(pool.map(pull, range(200)))
+    assert statuses == [200] * 200
