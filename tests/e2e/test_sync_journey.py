@@ -11,6 +11,7 @@ command, one case with the resident's consent, and the enrolment through ``sync.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import socket
 import threading
@@ -27,6 +28,7 @@ from sqlmodel import Session, select
 
 from models import outbox, queries
 from models.datafolder import STORE_FILENAME
+from models.domain import Consent
 from models.store import CaseStore
 from server.models.dossier import DossierRecord
 from sync import cycle
@@ -294,3 +296,96 @@ def test_a_case_from_a_colleague_appears_in_my_cases_by_itself(
     # The next background cycle (within a minute) pulls it, and My cases shows it: no tap needed.
     app.see("Bram Kuipers", timeout=100_000)
     app.shot("colleague-case-appeared")
+
+
+def test_a_conflict_is_asked_in_plain_words_and_settled(
+    make_server: Any,
+    open_app: Any,
+    app_home: Path,
+    tmp_path: Path,
+    world: World,
+    dossier: Dossier,
+    professional: Professional,
+    memory_keyring: MemoryKeyring,
+) -> None:
+    prepare_store(app_home, world, dossier, professional)
+    mine = CaseStore.open(app_home / STORE_FILENAME)
+    mine.unlock(PASSPHRASE, now=datetime.now(UTC))
+    other = CaseStore.create(
+        tmp_path / "other" / STORE_FILENAME, PASSPHRASE, now=NOW, kdf_params=floor_kdf_params()
+    )
+    try:
+        assert cycle.run_cycle(mine).state is cycle.SyncState.SYNCED
+        cycle.enrol_device(
+            other,
+            dossier.url,
+            world.code(professional.org),
+            email=professional.email,
+            password=professional.password,
+        )
+        assert cycle.run_cycle(other).state is cycle.SyncState.SYNCED
+        (case_id,) = [s.case_id for s in queries.case_summaries(other, today=TODAY)]
+        agreement = queries.case_file(other, case_id).agreements[0]
+        other.save_agreement(dataclasses.replace(agreement, what="Elke dinsdag de post."))
+        mine.save_agreement(dataclasses.replace(agreement, what="Elke maandag de post."))
+        assert cycle.run_cycle(other).state is cycle.SyncState.SYNCED  # theirs is first
+    finally:
+        mine.close()
+        other.close()
+
+    app: App = open_app(make_server(), TABLET)
+    unlock(app)
+    app.see("1 conflict op te lossen", timeout=45_000)
+    app.shot("conflict-in-the-status-line")
+    app.tap(status_line(app).first)
+    app.see("U en een andere professional hebben allebei de tekst van de afspraak")
+    app.see("Van u: Elke maandag de post.")
+    app.see("Van de ander: Elke dinsdag de post.")
+    app.shot("conflict-question")
+    app.press("Die van de ander geldt")
+    app.see("De andere versie geldt")
+    app.shot("conflict-settled")
+    app.see("Gesynchroniseerd: ", timeout=45_000)
+
+    mine = CaseStore.open(app_home / STORE_FILENAME)
+    mine.unlock(PASSPHRASE, now=datetime.now(UTC))
+    try:
+        assert cycle.open_conflicts(mine) == []
+        settled = queries.case_file(mine, case_id).agreements[0]
+        assert settled.what == "Elke dinsdag de post."
+    finally:
+        mine.close()
+
+
+def test_a_held_back_change_shows_its_reason_and_a_retry(
+    make_server: Any,
+    open_app: Any,
+    app_home: Path,
+    world: World,
+    dossier: Dossier,
+    professional: Professional,
+) -> None:
+    case_id = prepare_store(app_home, world, dossier, professional)
+    mine = CaseStore.open(app_home / STORE_FILENAME)
+    mine.unlock(PASSPHRASE, now=datetime.now(UTC))
+    try:
+        assert cycle.run_cycle(mine).state is cycle.SyncState.SYNCED
+        f = queries.case_file(mine, case_id)
+        withdrawn = dataclasses.replace(f.case, consent=Consent(given=False, recorded_on=TODAY))
+        mine.update_case(withdrawn, today=TODAY, now=datetime.now(UTC))
+        assert cycle.run_cycle(mine).state is cycle.SyncState.SYNCED
+        mine.save_agreement(dataclasses.replace(f.agreements[0], note="Gebeld met de dochter."))
+        assert len(cycle.run_cycle(mine).held_back) == 1
+    finally:
+        mine.close()
+
+    app: App = open_app(make_server(), TABLET)
+    unlock(app)
+    app.see("1 wijziging tegengehouden", timeout=45_000)
+    app.tap(status_line(app).first)
+    app.see("Tegengehouden")
+    app.see("De bewoner heeft geen toestemming gegeven om deze casus te delen")
+    app.shot("held-back")
+    app.press("Opnieuw proberen")
+    app.see("De wijziging wordt bij de volgende synchronisatie opnieuw verstuurd")
+    app.shot("held-back-retried")

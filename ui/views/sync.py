@@ -72,12 +72,12 @@ class SyncView:
             )
         if vm.result:
             controls.append(message(vm.result))
-        if vm.enrolled:
-            controls += self._status_part()
+        if vm.enrolled:  # what asks for the user's action first, then the facts
             if vm.needs_login:
                 controls += self._login_part()
             controls += self._conflicts_part()
             controls += self._held_part()
+            controls += self._status_part()
         else:
             controls += self._enrol_part()
         self.body.controls = controls
@@ -164,11 +164,11 @@ class SyncView:
                                 controls=[
                                     labelled_button(
                                         _("Mine stands"),
-                                        lambda r=row: self._choose(r, keep_mine=True),
+                                        self._chooser(row, keep_mine=True),
                                     ),
                                     labelled_button(
                                         _("Theirs stands"),
-                                        lambda r=row: self._choose(r, keep_mine=False),
+                                        self._chooser(row, keep_mine=False),
                                     ),
                                 ],
                                 alignment=ft.MainAxisAlignment.END,
@@ -208,7 +208,7 @@ class SyncView:
                                 controls=[
                                     labelled_button(
                                         _("Try again"),
-                                        lambda m=row.mutation_id: self._retry(m),
+                                        self._retrier(row.mutation_id),
                                         icon=ft.Icons.REFRESH,
                                     )
                                 ],
@@ -312,6 +312,13 @@ class SyncView:
         else:
             self.vm.load()
         self._redraw()
+
+    # Handlers without parameters: Flet passes the click event to a handler that takes one.
+    def _chooser(self, row: ss.ConflictRow, *, keep_mine: bool) -> Callable[[], None]:
+        return lambda: self._choose(row, keep_mine=keep_mine)
+
+    def _retrier(self, mutation_id: str) -> Callable[[], None]:
+        return lambda: self._retry(mutation_id)
 
     def _choose(self, row: ss.ConflictRow, *, keep_mine: bool) -> None:
         self.on_activity()
