@@ -450,17 +450,24 @@ class MeetingView:
         buttons: list[ft.Control] = []
         for score in range(1, 11):
             # No fixed size: the buttons grow with the text (a fixed 60 px cut "10" off at a
-            # large text size); at normal size they are about 64 x 52 px.
+            # large text size); at normal size they are about 56 x 52 px.
             style = ft.ButtonStyle(
                 shape=ft.RoundedRectangleBorder(radius=12),
                 text_style=ft.TextStyle(size=26, weight=ft.FontWeight.BOLD),
-                padding=ft.Padding.symmetric(horizontal=12, vertical=10),
+                padding=ft.Padding.symmetric(horizontal=12, vertical=12),
+                # the browser's compact density took 8 px off: 36 px high, below a touch target
+                visual_density=ft.VisualDensity.STANDARD,
             )
             kind = ft.FilledButton if score == chosen else ft.OutlinedButton
             # A bare "7" tells a screen reader nothing: the button is named "Number 7".
             buttons.append(
                 kind(
-                    content=ft.Text(str(score), semantics_label=_("Number {n}").format(n=score)),
+                    content=ft.Text(
+                        str(score),
+                        size=26,
+                        weight=ft.FontWeight.BOLD,
+                        semantics_label=_("Number {n}").format(n=score),
+                    ),
                     on_click=lambda _e, s=score: self._score(s),
                     style=style,
                 )
