@@ -130,7 +130,7 @@ def meeting(app: App, *, interrupt: Any = None) -> App:
     app.shot("meeting-5-agreements")
     app.press("Volgende")
     app.see("Stap 6 van 7")
-    app.press("7", exact=True)
+    app.press("Cijfer 7", exact=True)
     app.see("Uw cijfer: 7")
     app.shot("meeting-6-wellbeing")
     app.press("Volgende")
