@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
+import importlib
 import logging
 import os
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import flet as ft
 
@@ -34,6 +37,7 @@ from ui.viewmodels.new_contact import NewContactViewModel
 from ui.viewmodels.plan import PlanViewModel
 from ui.viewmodels.session import IDLE_LOCK_VARIABLE, AppSession, Screen, idle_lock_from_env
 from ui.viewmodels.settings import SettingsViewModel
+from ui.viewmodels.signing import SigningViewModel, signing_entry
 from ui.viewmodels.unlock import UnlockViewModel
 from ui.views.case_detail import CaseView
 from ui.views.cases import CasesView
@@ -43,11 +47,20 @@ from ui.views.meeting import MeetingView
 from ui.views.new_contact import NewContactView
 from ui.views.plan import PlanView
 from ui.views.settings import SettingsView
+from ui.views.signing import SigningView, with_signing_banner
 from ui.views.unlock import UnlockView
+
+if TYPE_CHECKING:
+    from sync.cycle import SyncStatus
+    from ui.background_sync import BackgroundSync
+    from ui.views.sync import SyncView
 
 log = logging.getLogger(__name__)
 
 IDLE_CHECK_SECONDS = 1.0
+SYNC_CHECK_SECONDS = 5.0  # how often the background sync looks at its schedule (ui/background_sync)
+SYNC_START_DELAY = 1.0  # after the first screen: sync (and httpx) never slow down the start
+AT_THE_TABLE = (Screen.MEETING, Screen.SIGN)  # never redrawn by sync; the status line informs only
 
 
 def _now() -> datetime:
@@ -56,6 +69,14 @@ def _now() -> datetime:
 
 def _today() -> date:
     return today_in_amsterdam(_now())
+
+
+def _navigation_label(screen: Screen) -> tuple[str, ft.IconData]:
+    if screen is Screen.TEAM:
+        return _("Team"), ft.Icons.GROUPS
+    if screen is Screen.SETTINGS:
+        return _("Settings"), ft.Icons.SETTINGS
+    return _("My cases"), ft.Icons.FOLDER_SHARED
 
 
 def locale_configuration(language: str) -> ft.LocaleConfiguration:
@@ -77,6 +98,11 @@ class Shell:
         self.settings_view: SettingsView | None = None
         self.notice: str | None = None  # a message to show once on the next screen
         self._idle_task: concurrent.futures.Future[None] | None = None
+        self.sync: BackgroundSync | None = None  # made by the sync task after the first screen
+        self._sync_task: concurrent.futures.Future[None] | None = None
+        self.status_box: ft.Container | None = None  # the sync status line of the screen shown
+        self._sync_return: tuple[Screen, str | None] = (Screen.SETTINGS, None)  # "Back" from sync
+        self.sync_view: SyncView | None = None  # the sync screen, while it is shown
 
     def start(self) -> None:
         page = self.page
@@ -92,6 +118,7 @@ class Shell:
         self._apply_preferences()
         self.render()
         self._idle_task = page.run_task(self._watch_idle)
+        self._sync_task = page.run_task(self._watch_sync)
 
     # -- drawing ---------------------------------------------------------------------------
 
@@ -107,7 +134,13 @@ class Shell:
                 width=width,
                 on_created=self._created,
             )
-            view = form_view("/setup", first.control)
+            form: ft.Control = first.control
+            if self.notice:  # e.g. this device was switched off by the administrator: say why
+                form = ft.Column(
+                    controls=[message(self.notice, error=True), first.control], expand=True
+                )
+                self.notice = None
+            view = form_view("/setup", form)
         elif screen is Screen.UNLOCK:
             store = self._store()
             self.unlock_view = UnlockView(
@@ -154,15 +187,17 @@ class Shell:
             )
         )
         appbar = ft.AppBar(title=ft.Text(title), automatically_imply_leading=False, actions=actions)
-        if screen is Screen.MEETING:  # meeting mode: the whole screen for the meeting
+        if screen in (Screen.MEETING, Screen.SIGN):  # the whole screen for the table
             return ft.View(
                 route="/" + screen.value,
                 appbar=appbar,
-                controls=[body],
+                controls=[self._status_bar(), body],
                 padding=ft.Padding.symmetric(horizontal=16 if self.tablet else 12, vertical=12),
             )
-        selected = {Screen.CASES: 0, Screen.SETTINGS: 1}.get(screen)
-        labels = [(_("My cases"), ft.Icons.FOLDER_SHARED), (_("Settings"), ft.Icons.SETTINGS)]
+        destinations = self.session.destinations()  # "Team" only for a team lead
+        shown = Screen.SETTINGS if screen is Screen.SYNC else screen
+        selected = destinations.index(shown) if shown in destinations else None
+        labels = [_navigation_label(d) for d in destinations]
         if self.tablet:
             rail = ft.NavigationRail(
                 selected_index=selected,
@@ -176,11 +211,12 @@ class Shell:
                 route="/" + screen.value,
                 appbar=appbar,
                 controls=[
+                    self._status_bar(),
                     ft.Row(
                         controls=[rail, ft.VerticalDivider(width=1), body],
                         expand=True,
                         vertical_alignment=ft.CrossAxisAlignment.STRETCH,
-                    )
+                    ),
                 ],
             )
         bar = ft.NavigationBar(
@@ -190,7 +226,12 @@ class Shell:
             ],
             on_change=self._navigate_bar,
         )
-        return ft.View(route="/" + screen.value, appbar=appbar, navigation_bar=bar, controls=[body])
+        return ft.View(
+            route="/" + screen.value,
+            appbar=appbar,
+            navigation_bar=bar,
+            controls=[self._status_bar(), body],
+        )
 
     def _body(self, screen: Screen) -> tuple[str, ft.Control]:
         store = self._store()
@@ -201,6 +242,7 @@ class Shell:
                 SettingsViewModel(store, idle_lock=self.session.idle.timeout),
                 on_language=self.render,
                 on_idle_lock=self._idle_lock_changed,
+                on_dossier=self._open_sync,
             )
             self.settings_view = settings
             return _("Settings"), settings.control
@@ -213,7 +255,7 @@ class Shell:
             ).control
         if screen is Screen.CASE and case_id:
             case_vm = CaseViewModel(store, case_id, today=_today, now=_now)
-            return _("Case"), CaseView(
+            case_view = CaseView(
                 case_vm,
                 width=width,
                 on_plan=lambda: self._open_case(case_id, Screen.PLAN),
@@ -221,6 +263,11 @@ class Shell:
                 on_back=self._to_cases,
                 on_activity=self.session.touch,
             ).control
+            return _("Case"), with_signing_banner(  # "Sign the plan" / "Show the signed plan"
+                case_view,
+                signing_entry(store, case_id),
+                lambda: self._open_case(case_id, Screen.SIGN),
+            )
         if screen is Screen.PLAN and case_id:
             plan_vm = PlanViewModel(store, case_id, today=_today)
             return _("Plan the MDO"), PlanView(
@@ -241,7 +288,21 @@ class Shell:
                 width=width,
                 on_finished=lambda: self._open_case(case_id),
                 on_activity=self.session.touch,
+                on_sign=lambda: self._open_case(case_id, Screen.SIGN),
             ).control
+        if screen is Screen.SIGN and case_id:
+            signing_vm = SigningViewModel.open(store, case_id, now=_now)
+            return _("Sign the plan"), SigningView(
+                signing_vm,
+                width=width,
+                on_back=lambda: self._open_case(case_id),
+                on_meeting=lambda: self._open_case(case_id, Screen.MEETING),
+                on_activity=self.session.touch,
+            ).control
+        if screen is Screen.SYNC:
+            return _("Dossier server"), self._sync_screen(store)
+        if screen is Screen.TEAM:  # the session lets only a team lead get here
+            return _("Team"), self._team_screen(store)
         cases = CasesView(
             CasesViewModel(store, today=_today),
             on_activity=self.session.touch,
@@ -251,6 +312,21 @@ class Shell:
         )
         self.cases_view = cases
         return _("My cases"), cases.control
+
+    def _team_screen(self, store: CaseStore) -> ft.Control:
+        """The team-lead dashboard: the kept answers at once, then a refresh in the background."""
+        from ui.viewmodels.team import TeamViewModel  # flet-charts only when a lead opens it
+        from ui.views.team import TeamView
+
+        team = TeamView(
+            TeamViewModel(store, today=_today),
+            page=self.page,
+            width=self.page.width,
+            on_open_case=self._open_case,
+            on_activity=self.session.touch,
+        )
+        self.page.run_task(team.refresh)
+        return team.control
 
     def _organisation_id(self) -> str | None:
         try:
@@ -324,7 +400,7 @@ class Shell:
         self._navigate(e.control.selected_index)
 
     def _navigate(self, index: int) -> None:
-        self.session.go([Screen.CASES, Screen.SETTINGS][index])
+        self.session.go(self.session.destinations()[index])
         self.render()
 
     def _resized(self, e: ft.PageResizeEvent) -> None:
@@ -336,6 +412,8 @@ class Shell:
     def _closed(self) -> None:
         if self._idle_task is not None:
             self._idle_task.cancel()
+        if self._sync_task is not None:
+            self._sync_task.cancel()
         self.session.close()
 
     async def _watch_idle(self) -> None:
@@ -347,6 +425,139 @@ class Shell:
             elif self.unlock_view is not None and self.unlock_view.tick():
                 self.page.update()
 
+    # -- sync with the dossier server (see ui/background_sync.py) ---------------------------
+
+    async def _background(self) -> BackgroundSync:
+        if self.sync is None:
+            module = await asyncio.to_thread(importlib.import_module, "ui.background_sync")
+            if self.sync is None:
+                self.sync = module.BackgroundSync(
+                    lambda: self.session.store,
+                    now=_now,
+                    on_change=self._show_sync_status,
+                    on_pulled=self._pulled,
+                    on_wiped=self._wiped,
+                )
+        return self.sync
+
+    async def _watch_sync(self) -> None:
+        """Sync in the background while the store is unlocked and the device enrolled."""
+        await asyncio.sleep(SYNC_START_DELAY)
+        background = await self._background()
+        while True:
+            try:
+                await background.tick()
+            except Exception as error:  # never let sync take the app down; keep no details
+                log.warning("background sync failed: %s", type(error).__name__)
+            self._show_sync_status()  # also moves "synced N minutes ago" on
+            await asyncio.sleep(SYNC_CHECK_SECONDS)
+
+    async def _sync_now(self) -> SyncStatus | None:
+        return await (await self._background()).sync_now()
+
+    def _status_bar(self) -> ft.Control:
+        """The small sync status line under the app bar; tapping it opens the sync screen."""
+        text = ft.Text("", size=14, color="#5F5F5F")
+        icon = ft.Icon(ft.Icons.CLOUD_OUTLINED, size=18, color="#5F5F5F")
+        self.status_box = ft.Container(
+            content=ft.Semantics(
+                button=True, content=ft.Row(controls=[icon, text], spacing=6, tight=True)
+            ),
+            # At the table (meeting, signing) the line only informs: the meeting goes first.
+            on_click=None if self.session.screen in AT_THE_TABLE else self._open_sync,
+            height=TOUCH,
+            padding=ft.Padding.symmetric(horizontal=16 if self.tablet else 12),
+            alignment=ft.Alignment.CENTER_LEFT,
+            visible=False,
+        )
+        self._show_sync_status(update=False)
+        return self.status_box
+
+    def _show_sync_status(self, *, update: bool = True) -> None:
+        box = self.status_box
+        line = self.sync.line() if self.sync is not None else None
+        if box is None or line is None:
+            return
+        status = self.sync.status if self.sync is not None else None
+        unlinked = status is not None and status.state.value == "not_enrolled"
+        if unlinked and self.session.screen in AT_THE_TABLE:
+            return  # at the table, "not linked yet" is only noise: say nothing
+        semantics = box.content
+        assert isinstance(semantics, ft.Semantics) and isinstance(semantics.content, ft.Row)
+        icon, text = semantics.content.controls
+        assert isinstance(icon, ft.Icon) and isinstance(text, ft.Text)
+        if text.value == line.text and box.visible:
+            return
+        colour, symbol = {
+            "ok": ("#5F5F5F", ft.Icons.CLOUD_DONE_OUTLINED),
+            "busy": ("#1B5E20", ft.Icons.SYNC),
+            "attention": ("#7A4B00", ft.Icons.WARNING_AMBER_OUTLINED),
+            "problem": ("#B3261E", ft.Icons.ERROR_OUTLINE),
+        }[line.tone.value]
+        offline = status is not None and status.state.value == "offline"
+        if offline and self.sync is not None and not self.sync.syncing:
+            symbol = ft.Icons.CLOUD_OFF_OUTLINED
+        text.value, text.color = line.text, colour
+        icon.icon, icon.color = symbol, colour
+        semantics.label = line.semantics_label
+        box.visible = True
+        if update:
+            with contextlib.suppress(RuntimeError):  # not on the page (any more)
+                box.update()
+            if self.sync_view is not None and self.session.screen is Screen.SYNC:
+                self.sync_view.refresh(self.sync.status if self.sync else None)
+
+    def _sync_screen(self, store: CaseStore) -> ft.Control:
+        from ui.viewmodels.sync_screen import SyncScreenViewModel  # with httpx: only when opened
+        from ui.views.sync import SyncView
+
+        self.sync_view = SyncView(
+            SyncScreenViewModel(store, now=_now),
+            width=self.page.width,
+            run_sync=self._sync_now,
+            on_enrolled=self._sync_enrolled,
+            on_back=self._close_sync,
+            on_activity=self.session.touch,
+        )
+        return self.sync_view.control
+
+    def _open_sync(self) -> None:
+        if self.session.screen is not Screen.SYNC:
+            self._sync_return = (self.session.screen, self.session.case_id)
+        self.session.go(Screen.SYNC)
+        self.render()
+
+    def _close_sync(self) -> None:
+        """Back to where the sync screen was opened from (the status line works everywhere)."""
+        screen, case_id = self._sync_return
+        if case_id is not None:
+            self.session.open_case(case_id, screen)
+        else:
+            self.session.go(screen)
+        self.render()
+
+    def _sync_enrolled(self) -> None:
+        """Enrolled or logged in again: read the status anew and sync at once."""
+        if self.sync is not None:
+            self.sync.schedule.resume()
+            self.sync.status = None
+
+    def _pulled(self) -> None:
+        """The server sent changes: redraw only where nobody is typing (the list of cases).
+
+        The meeting screen saves as typed and other screens hold forms or dialogs: they keep what
+        they show, and the new data appears when they are opened again.
+        """
+        if self.session.screen is Screen.CASES and self.cases_view is not None:
+            self.page.run_task(self.cases_view.load_in_background)
+
+    def _wiped(self, _status: SyncStatus) -> None:
+        """A revoked device: the cycle removed the store; back to the first-run screen."""
+        self.session.close()
+        self.notice = _(
+            "This tablet was switched off by the administrator; the local case files were removed."
+        )
+        self.render()
 
 
 def make_main(store_path: Path, *, idle_lock: timedelta | None = None) -> Callable[[ft.Page], None]:

@@ -14,6 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from models.store import CaseStore
+from models.team_cache import is_team_lead
 
 Clock = Callable[[], datetime]
 
@@ -62,10 +63,13 @@ class Screen(StrEnum):
     CASE = "case"  # one case; needs ``case_id``
     PLAN = "plan"  # plan the MDO of ``case_id``
     MEETING = "meeting"  # meeting mode for ``case_id``
+    SIGN = "sign"  # co-signing the plan of the last held meeting of ``case_id``
+    SYNC = "sync"  # the dossier server: sync status, conflicts, held back, enrolment
+    TEAM = "team"  # the team-lead dashboard: only for an account with the team-lead role
 
 
 APP_SCREENS = (Screen.CASES, Screen.SETTINGS)  # the destinations of the navigation
-CASE_SCREENS = (Screen.CASE, Screen.PLAN, Screen.MEETING)  # screens about one case
+CASE_SCREENS = (Screen.CASE, Screen.PLAN, Screen.MEETING, Screen.SIGN)  # about one case
 
 
 class AppSession:
@@ -90,11 +94,31 @@ class AppSession:
             return Screen.FIRST_RUN
         if self.store.is_locked:
             return Screen.UNLOCK
+        if self._destination is Screen.TEAM and not self.is_team_lead():
+            return Screen.CASES  # the role was taken away meanwhile
         return self._destination
+
+    def is_team_lead(self) -> bool:
+        """The enrolled account has the team-lead role (as the server said at the last login)."""
+        if self.store is None:
+            return False
+        with self.store.engine.connect() as conn:
+            return is_team_lead(conn)
+
+    def destinations(self) -> tuple[Screen, ...]:
+        """The navigation's destinations, in order: a professional never sees the team views."""
+        if self.is_team_lead():
+            return (Screen.CASES, Screen.TEAM, Screen.SETTINGS)
+        return (Screen.CASES, Screen.SETTINGS)
 
     def go(self, screen: Screen) -> None:
         """Move to an app screen; ignored for first-run and unlock (those follow the store)."""
-        if screen in APP_SCREENS or screen is Screen.NEW_CONTACT:
+        if screen is Screen.TEAM:  # ignored for anyone without the team-lead role
+            if self.is_team_lead():
+                self._destination, self.case_id = screen, None
+            self.touch()
+            return
+        if screen in APP_SCREENS or screen in (Screen.NEW_CONTACT, Screen.SYNC):
             self._destination = screen
             self.case_id = None
         self.touch()
