@@ -34,6 +34,7 @@ from sync.errors import (
     LoginNeededError,
     OfflineError,
     ServerError,
+    TooManyAttemptsError,
 )
 from sync.protocol import PullRequest, PullResponse, PushRequest, PushResponse
 
@@ -236,6 +237,12 @@ def _refusal(response: httpx.Response, *, path: str, with_token: bool) -> Except
         return LoginNeededError(code or "unauthorised")
     if status in {502, 503, 504}:
         return OfflineError()  # a proxy in front whose server is down: try again later
+    if status == 429:
+        try:
+            retry_after = int(response.headers.get("Retry-After", "60"))
+        except ValueError:
+            retry_after = 60
+        return TooManyAttemptsError(retry_after)
     return ServerError(code or f"http_{status}")
 
 

@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 from models.errors import KeukentafelError
-from models.i18n import _
+from models.i18n import _, ngettext
 
 
 class SyncError(KeukentafelError):
@@ -86,3 +86,19 @@ class ServerError(SyncError):
         super().__init__(
             _("The dossier server refused the request ({code}).").format(code=code), code
         )
+
+
+class TooManyAttemptsError(SyncError):
+    """429: the server limits logins, enrolments and token renewals per device and per account."""
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        minutes = max(1, -(-retry_after_seconds // 60))  # whole minutes, rounded up
+        super().__init__(
+            ngettext(
+                "Too many attempts. Wait {n} minute and try again.",
+                "Too many attempts. Wait {n} minutes and try again.",
+                minutes,
+            ).format(n=minutes),
+            "too_many_requests",
+        )
+        self.retry_after_seconds = retry_after_seconds
