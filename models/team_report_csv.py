@@ -154,7 +154,7 @@ def monitoring_csv(figures: MonitoringFigures, *, language: str | None = None) -
     add(agreements, _("Done within six weeks"), str(figures.agreements_done_within_six_weeks))
     add(
         agreements,
-        _("% done within six weeks"),
+        _("Percentage done within six weeks"),
         _number(figures.pct_done_within_six_weeks, language),
     )
     add(agreements, _("Median days to done"), _number(figures.median_days_to_done, language))
