@@ -60,7 +60,7 @@ def _admin(port: int, sql: str) -> None:
     with psycopg.connect(
         host="127.0.0.1", port=port, user="postgres", dbname="postgres", autocommit=True
     ) as conn:
-        conn.execute(sql)  # type: ignore[arg-type]
+        conn.execute(sql)  # type: ignore[arg-type, unused-ignore]
 
 
 @pytest.fixture(scope="session")
