@@ -13,8 +13,8 @@ tests/support/fake_dossier.py (the executable specification).
   committed in order: a pull that sees seq N has seen every seq below N.
 - Round trips, not rows, are what a push costs (bench/sync_ingest.py): under the lock, one query
   each fetches the batch's earlier applied mutations, its records, its cases' access rows and the
-  pusher's memberships; new rows are flushed together; the read model is brought in step once per
-  record at the end of the batch (``projection.project`` is order-independent by design).
+  pusher's memberships; new rows are flushed together; the read model is brought in step once for
+  the whole batch at its end, a few statements per table (``projection.project_batch``).
 Authorisation and consent are in server/authorisation.py; audit rows commit with the changes.
 """
 
@@ -182,8 +182,8 @@ def _push(
             return PushResponse(results=results), False
     session.add(head)
     session.flush()
-    for record in batch.touched.values():
-        projection.project(session, record)  # the team-lead read model, in the same transaction
+    # The team-lead read model, set-based for the whole batch, in the same transaction.
+    projection.project_batch(session.connection(), batch.touched.values())
     audit.record(session, batch.events)
     return PushResponse(results=results), True
 

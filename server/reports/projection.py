@@ -1,8 +1,11 @@
 """Keeping the team-lead read model (``server/models/reports.py``) in step with the dossier.
 
-- ``project(session, record)``: ``server/sync_push.py`` calls it once per applied mutation, in
-  the push's own transaction, with the record as it now stands (a deleted record has
-  ``deleted_seq`` set). A rejected or undone push therefore leaves the read model untouched too.
+- ``project_batch(connection, records)``: ``server/sync_push.py`` calls it once per push batch,
+  in the push's own transaction, with the records the batch changed as they now stand (a deleted
+  record has ``deleted_seq`` set). A rejected or undone push therefore leaves the read model
+  untouched too. It is set-based: per table one delete, one insert of many rows and at most a
+  select and an update of many rows for the rows that copy columns from the changed ones, whatever
+  the batch size. ``project(session, record)`` is the same for one record.
 - ``rebuild(connection)``: empties the read model and fills it again from ``dossier_record``;
   migration 0002 runs it once. A later migration that changes these tables brings its own
   back-fill.
@@ -23,11 +26,11 @@ team directly, without checking that the case is there.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
 from sqlmodel import Session, col
 
 from server.models.dossier import ChangeRow, DossierRecord
@@ -196,206 +199,394 @@ def measurement_row(
     }
 
 
-# -- the hook: one applied mutation --------------------------------------------------------------
+# -- the hook: the records one push batch changed -------------------------------------------------
+
+_PART_TABLES: dict[str, Any] = {
+    "participant": ReportParticipant,
+    "meeting": ReportMeeting,
+    "agreement": ReportAgreement,
+    "measurement": ReportMeasurement,
+}
+_KEYS = {
+    "participant": "participant_id",
+    "meeting": "meeting_id",
+    "agreement": "agreement_id",
+    "measurement": "measurement_id",
+}
+_PART_ENTITIES = ("participant", "meeting", "agreement", "measurement")
+_OWNER_COLUMNS = ("owner_name", "owner_account_id", "owner_organisation_id")
 
 
 def project(session: Session, record: DossierRecord) -> None:
-    """Bring the read model in step with ``record`` as it now stands (called after each apply)."""
-    fields = None if record.deleted_seq is not None else record.fields
-    handler = _HANDLERS.get(record.entity)
-    if handler is not None:
-        handler(session, record.record_id, record.case_id, fields)
+    """Bring the read model in step with one record as it now stands."""
+    session.flush()
+    project_batch(session.connection(), [record])
 
 
-def _resident_name(session: Session, resident_id: uuid.UUID | None) -> str:
-    if resident_id is None:
-        return ""
-    resident = session.get(DossierRecord, ("resident", resident_id))
-    if resident is None or resident.deleted_seq is not None:
-        return ""
-    return parse_text(resident.fields.get("name"))
+def project_batch(connection: Connection, records: Iterable[DossierRecord]) -> None:
+    """Bring the read model in step with ``records`` as they now stand (a push batch's changed
+    records, after the batch is flushed; a deleted record has ``deleted_seq`` set).
 
-
-def _first_held_on(session: Session, case_id: uuid.UUID) -> date | None:
-    held: date | None = session.execute(
-        select(func.min(col(ReportMeeting.held_on))).where(col(ReportMeeting.case_id) == case_id)
-    ).scalar_one()
-    return held
-
-
-def _on_resident(
-    session: Session, resident_id: uuid.UUID, _case: uuid.UUID, fields: dict[str, Any] | None
-) -> None:
-    name = parse_text(fields.get("name")) if fields is not None else ""
-    session.execute(
-        update(ReportCase)
-        .where(col(ReportCase.resident_id) == resident_id)
-        .values(resident_name=name)
-    )
-
-
-_CASE_PARTS = (ReportParticipant, ReportMeeting, ReportAgreement, ReportMeasurement)
-_PART_ENTITIES = ("participant", "meeting", "agreement", "measurement")  # in this order
-
-
-def _was_deleted(session: Session, case_id: uuid.UUID) -> bool:
-    """Whether the case record was ever deleted (a new case's records arrive by themselves)."""
-    deletion = session.execute(
-        select(col(ChangeRow.seq))
-        .where(
-            col(ChangeRow.case_id) == case_id,
-            col(ChangeRow.entity) == "case",
-            col(ChangeRow.op) == "delete",
-        )
-        .limit(1)
-    ).first()
-    return deletion is not None
-
-
-def _on_case(
-    session: Session, case_id: uuid.UUID, _case: uuid.UUID, fields: dict[str, Any] | None
-) -> None:
-    """A case's row; a deleted case takes its records out of the read model, and a case that
-    comes back brings its records that are still in the dossier back in."""
-    existed = session.execute(
-        select(col(ReportCase.case_id)).where(col(ReportCase.case_id) == case_id)
-    ).first()
-    session.execute(delete(ReportCase).where(col(ReportCase.case_id) == case_id))
-    if fields is None:
-        for table in _CASE_PARTS:
-            session.execute(delete(table).where(col(table.case_id) == case_id))
+    Set-based, a fixed number of statements per table whatever the batch size, with the result of
+    projecting the records one by one in the order they were last applied (``record.seq``):
+    every row is its record's fields plus columns copied from the rows it points at as they stand
+    after the batch. A part of a case whose deletion in this batch came after the part's last
+    change is left out (the deletion took it out); a case record that comes back after a deletion
+    in an earlier push brings back its records still in the dossier.
+    """
+    latest: dict[tuple[str, uuid.UUID], DossierRecord] = {}
+    for record in records:
+        if record.entity in _HANDLED:
+            latest[(record.entity, record.record_id)] = record
+    if not latest:
         return
-    if existed is None and _was_deleted(session, case_id):
-        for entity in _PART_ENTITIES:
-            records = session.execute(
-                select(DossierRecord).where(
-                    col(DossierRecord.entity) == entity,
-                    col(DossierRecord.case_id) == case_id,
-                    col(DossierRecord.deleted_seq).is_(None),
-                )
+    touched = list(latest.values())
+    residents = {r.record_id: r for r in touched if r.entity == "resident"}
+    cases = {r.record_id: r for r in touched if r.entity == "case"}
+    deleted_cases = {cid: r.deleted_seq for cid, r in cases.items() if r.deleted_seq is not None}
+    alive_cases = [cid for cid, r in cases.items() if r.deleted_seq is None]
+
+    # Parts, as (id, case, fields or None when the part has no row after the batch).
+    parts: dict[str, dict[uuid.UUID, tuple[uuid.UUID, dict[str, Any] | None]]] = {
+        entity: {} for entity in _PART_ENTITIES
+    }
+    for r in touched:
+        if r.entity in parts:
+            fields = None if r.deleted_seq is not None else _fields(r.fields)
+            gone = deleted_cases.get(r.case_id)
+            if gone is not None and gone > (r.seq or 0):
+                fields = None  # the case's deletion came later and took it out
+            parts[r.entity][r.record_id] = (r.case_id, fields)
+
+    # A case record without a row that was deleted before comes back with its records.
+    existed: set[uuid.UUID] = set()
+    if alive_cases:
+        existed = set(
+            connection.execute(
+                select(_t(ReportCase).c.case_id).where(_t(ReportCase).c.case_id.in_(alive_cases))
             ).scalars()
-            for record in records.all():
-                _HANDLERS[entity](session, record.record_id, case_id, record.fields)
-    row = case_row(
-        case_id, fields, resident_name="", first_held_on=_first_held_on(session, case_id)
-    )
-    row["resident_name"] = _resident_name(session, row["resident_id"])
-    session.execute(insert(ReportCase).values(**row))
-
-
-def _on_participant(
-    session: Session, participant_id: uuid.UUID, case_id: uuid.UUID, fields: dict[str, Any] | None
-) -> None:
-    session.execute(
-        delete(ReportParticipant).where(col(ReportParticipant.participant_id) == participant_id)
-    )
-    row = None
-    if fields is not None:
-        row = participant_row(participant_id, case_id, fields)
-        session.execute(insert(ReportParticipant).values(**row))
-    # The agreements this participant owns carry their name, account and organisation.
-    session.execute(
-        update(ReportAgreement)
-        .where(
-            col(ReportAgreement.owner_id) == participant_id,
-            col(ReportAgreement.case_id) == case_id,
         )
-        .values(**owner_columns(row))
+    returning = _were_deleted(connection, [c for c in alive_cases if c not in existed])
+    if returning:
+        rows = connection.execute(
+            select(
+                col(DossierRecord.entity),
+                col(DossierRecord.record_id),
+                col(DossierRecord.case_id),
+                col(DossierRecord.fields),
+            ).where(
+                col(DossierRecord.case_id).in_(returning),
+                col(DossierRecord.entity).in_(_PART_ENTITIES),
+                col(DossierRecord.deleted_seq).is_(None),
+            )
+        ).all()
+        for entity, record_id, case_id, fields in rows:
+            if record_id not in parts[entity] and case_id in returning:
+                parts[entity][record_id] = (case_id, _fields(fields))
+
+    # Out with the old rows.
+    if cases:
+        _delete_in(connection, ReportCase, "case_id", cases)
+    if deleted_cases:
+        for table in _PART_TABLES.values():
+            _delete_in(connection, table, "case_id", deleted_cases)
+    for entity, table in _PART_TABLES.items():
+        if parts[entity]:
+            _delete_in(connection, table, _KEYS[entity], parts[entity])
+
+    # Participants and meetings: their own fields only.
+    participant_rows = {
+        pid: participant_row(pid, cid, f) for pid, (cid, f) in parts["participant"].items() if f
+    }
+    _insert_many(connection, ReportParticipant, participant_rows.values())
+    meeting_rows = {
+        mid: meeting_row(mid, cid, f) for mid, (cid, f) in parts["meeting"].items() if f
+    }
+    _insert_many(connection, ReportMeeting, meeting_rows.values())
+    _insert_many(
+        connection,
+        ReportMeasurement,
+        [measurement_row(m, c, f) for m, (c, f) in parts["measurement"].items() if f],
     )
 
-
-def _on_meeting(
-    session: Session, meeting_id: uuid.UUID, case_id: uuid.UUID, fields: dict[str, Any] | None
-) -> None:
-    session.execute(delete(ReportMeeting).where(col(ReportMeeting.meeting_id) == meeting_id))
-    held_on = None
-    if fields is not None:
-        row = meeting_row(meeting_id, case_id, fields)
-        held_on = row["held_on"]
-        session.execute(insert(ReportMeeting).values(**row))
-    # The case's first meeting held, and the MDO days from contact.
-    first = _first_held_on(session, case_id)
-    contact = session.execute(
-        select(col(ReportCase.contact_date)).where(col(ReportCase.case_id) == case_id)
-    ).scalar_one_or_none()
-    session.execute(
-        update(ReportCase)
-        .where(col(ReportCase.case_id) == case_id)
-        .values(first_held_on=first, mdo_days=days_between(contact, first))
+    # Agreements: their meeting's date and their owner's columns, as those rows now stand.
+    agreement_fields = {a: (c, f) for a, (c, f) in parts["agreement"].items() if f}
+    held = _meetings_held(
+        connection,
+        meeting_rows,
+        parts["meeting"],
+        {parse_uuid(f.get("meeting_id")) for _c, f in agreement_fields.values()},
     )
-    # The meeting date the agreements of this meeting count from.
-    agreements = session.execute(
-        select(
-            col(ReportAgreement.agreement_id),
-            col(ReportAgreement.status),
-            col(ReportAgreement.done_on),
-        ).where(
-            col(ReportAgreement.meeting_id) == meeting_id,
-            col(ReportAgreement.case_id) == case_id,
-        )
-    ).all()
-    for agreement_id, status, done_on in agreements:
-        session.execute(
-            update(ReportAgreement)
-            .where(col(ReportAgreement.agreement_id) == agreement_id)
-            .values(
-                meeting_held_on=held_on,
-                done_days=days_between(held_on, done_on) if status == "done" else None,
+    owners = _participants(
+        connection,
+        participant_rows,
+        parts["participant"],
+        {parse_uuid(f.get("owner_id")) for _c, f in agreement_fields.values()},
+    )
+    agreement_rows = []
+    for agreement_id, (case_id, fields) in agreement_fields.items():
+        meeting = held.get(parse_uuid(fields.get("meeting_id")))
+        owner = owners.get(parse_uuid(fields.get("owner_id")))
+        agreement_rows.append(
+            agreement_row(
+                agreement_id,
+                case_id,
+                fields,
+                meeting_held_on=meeting[1] if meeting and meeting[0] == case_id else None,
+                owner=owner if owner and owner["case_id"] == case_id else None,
             )
         )
-
-
-def _on_agreement(
-    session: Session, agreement_id: uuid.UUID, case_id: uuid.UUID, fields: dict[str, Any] | None
-) -> None:
-    session.execute(
-        delete(ReportAgreement).where(col(ReportAgreement.agreement_id) == agreement_id)
+    _insert_many(connection, ReportAgreement, agreement_rows)
+    _refresh_agreements(
+        connection,
+        set(parts["agreement"]),
+        {mid: (cid, meeting_rows.get(mid)) for mid, (cid, _f) in parts["meeting"].items()},
+        {pid: (cid, participant_rows.get(pid)) for pid, (cid, _f) in parts["participant"].items()},
     )
-    if fields is None:
+
+    # Cases: the resident's name, the first meeting held and the MDO days.
+    meeting_cases = {cid for cid, _f in parts["meeting"].values()}
+    first = _first_held(connection, meeting_cases | set(alive_cases))
+    names = _resident_names(connection, residents, [cases[c] for c in alive_cases])
+    case_rows = []
+    for case_id in alive_cases:
+        row = case_row(
+            case_id,
+            _fields(cases[case_id].fields),
+            resident_name="",
+            first_held_on=first.get(case_id),
+        )
+        row["resident_name"] = names.get(row["resident_id"], "")
+        case_rows.append(row)
+    _insert_many(connection, ReportCase, case_rows)
+    _refresh_cases(connection, set(cases), meeting_cases, first, residents)
+
+
+def _t(model: Any) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+def _fields(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _delete_in(connection: Connection, model: Any, column: str, ids: Iterable[uuid.UUID]) -> None:
+    table = _t(model)
+    keys = list(ids)
+    for i in range(0, len(keys), _CHUNK):
+        connection.execute(delete(table).where(table.c[column].in_(keys[i : i + _CHUNK])))
+
+
+def _insert_many(connection: Connection, model: Any, rows: Iterable[Row]) -> None:
+    rows = list(rows)
+    for i in range(0, len(rows), _CHUNK):
+        connection.execute(insert(_t(model)), rows[i : i + _CHUNK])
+
+
+def _were_deleted(connection: Connection, case_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """The cases among ``case_ids`` whose case record was ever deleted."""
+    if not case_ids:
+        return set()
+    return set(
+        connection.execute(
+            select(col(ChangeRow.case_id))
+            .where(
+                col(ChangeRow.case_id).in_(case_ids),
+                col(ChangeRow.entity) == "case",
+                col(ChangeRow.op) == "delete",
+            )
+            .distinct()
+        ).scalars()
+    )
+
+
+def _meetings_held(
+    connection: Connection,
+    written: Mapping[uuid.UUID, Row],
+    projected: Mapping[uuid.UUID, tuple[uuid.UUID, Any]],
+    wanted: set[uuid.UUID | None],
+) -> dict[uuid.UUID | None, tuple[uuid.UUID, date | None]]:
+    """(case, held on) of the meetings ``wanted``, as their rows stand now."""
+    found: dict[uuid.UUID | None, tuple[uuid.UUID, date | None]] = {
+        m: (r["case_id"], r["held_on"]) for m, r in written.items() if m in wanted
+    }
+    rest = [m for m in wanted if m is not None and m not in projected]
+    table = _t(ReportMeeting)
+    for i in range(0, len(rest), _CHUNK):
+        for meeting_id, case_id, held_on in connection.execute(
+            select(table.c.meeting_id, table.c.case_id, table.c.held_on).where(
+                table.c.meeting_id.in_(rest[i : i + _CHUNK])
+            )
+        ):
+            found[meeting_id] = (case_id, held_on)
+    return found
+
+
+def _participants(
+    connection: Connection,
+    written: Mapping[uuid.UUID, Row],
+    projected: Mapping[uuid.UUID, tuple[uuid.UUID, Any]],
+    wanted: set[uuid.UUID | None],
+) -> dict[uuid.UUID | None, Row]:
+    """The participant rows ``wanted``, as they stand now."""
+    found: dict[uuid.UUID | None, Row] = {p: r for p, r in written.items() if p in wanted}
+    rest = [p for p in wanted if p is not None and p not in projected]
+    table = _t(ReportParticipant)
+    for i in range(0, len(rest), _CHUNK):
+        for row in connection.execute(
+            select(table).where(table.c.participant_id.in_(rest[i : i + _CHUNK]))
+        ).mappings():
+            found[row["participant_id"]] = dict(row)
+    return found
+
+
+def _refresh_agreements(
+    connection: Connection,
+    written: set[uuid.UUID],
+    meetings: Mapping[uuid.UUID, tuple[uuid.UUID, Row | None]],
+    participants: Mapping[uuid.UUID, tuple[uuid.UUID, Row | None]],
+) -> None:
+    """Agreements not written in this batch whose meeting or owner was: copy the new values."""
+    if not meetings and not participants:
         return
-    meeting_id = parse_uuid(fields.get("meeting_id"))
-    held_on = None
-    if meeting_id is not None:
-        held_on = session.execute(
-            select(col(ReportMeeting.held_on)).where(
-                col(ReportMeeting.meeting_id) == meeting_id, col(ReportMeeting.case_id) == case_id
-            )
-        ).scalar_one_or_none()
-    owner = None
-    owner_id = parse_uuid(fields.get("owner_id"))
-    if owner_id is not None:
-        found = session.execute(
-            select(ReportParticipant).where(
-                col(ReportParticipant.participant_id) == owner_id,
-                col(ReportParticipant.case_id) == case_id,
-            )
-        ).scalar_one_or_none()
-        owner = found.model_dump() if found is not None else None
-    row = agreement_row(agreement_id, case_id, fields, meeting_held_on=held_on, owner=owner)
-    session.execute(insert(ReportAgreement).values(**row))
-
-
-def _on_measurement(
-    session: Session, measurement_id: uuid.UUID, case_id: uuid.UUID, fields: dict[str, Any] | None
-) -> None:
-    session.execute(
-        delete(ReportMeasurement).where(col(ReportMeasurement.measurement_id) == measurement_id)
-    )
-    if fields is not None:
-        session.execute(
-            insert(ReportMeasurement).values(**measurement_row(measurement_id, case_id, fields))
+    table = _t(ReportAgreement)
+    found: dict[uuid.UUID, Row] = {}
+    for column, ids in (("meeting_id", list(meetings)), ("owner_id", list(participants))):
+        for i in range(0, len(ids), _CHUNK):
+            for mapping in connection.execute(
+                select(table).where(table.c[column].in_(ids[i : i + _CHUNK]))
+            ).mappings():
+                if mapping["agreement_id"] not in written:
+                    found[mapping["agreement_id"]] = dict(mapping)
+    changes: list[Row] = []
+    for agreement_id, row in found.items():
+        new = dict(row)
+        meeting = meetings.get(row["meeting_id"])
+        if meeting is not None and meeting[0] == row["case_id"]:
+            held_on = meeting[1]["held_on"] if meeting[1] is not None else None
+            new["meeting_held_on"] = held_on
+            done = row["status"] == "done"
+            new["done_days"] = days_between(held_on, row["done_on"]) if done else None
+        owner = participants.get(row["owner_id"])
+        if owner is not None and owner[0] == row["case_id"]:
+            new.update(owner_columns(owner[1]))
+        if new != row:
+            changes.append({"b_id": agreement_id, **{f"b_{k}": new[k] for k in _REFRESHED}})
+    if changes:
+        connection.execute(
+            update(table)
+            .where(table.c.agreement_id == bindparam("b_id"))
+            .values({k: bindparam(f"b_{k}") for k in _REFRESHED}),
+            changes,
         )
 
 
-_Handler = Callable[[Session, uuid.UUID, uuid.UUID, dict[str, Any] | None], None]
-_HANDLERS: dict[str, _Handler] = {
-    "resident": _on_resident,
-    "case": _on_case,
-    "participant": _on_participant,
-    "meeting": _on_meeting,
-    "agreement": _on_agreement,
-    "measurement": _on_measurement,
-}
+_REFRESHED = ("meeting_held_on", "done_days", *_OWNER_COLUMNS)
+
+
+def _first_held(connection: Connection, case_ids: set[uuid.UUID]) -> dict[uuid.UUID, date]:
+    """The first meeting held per case, from the meeting rows as they stand now."""
+    table = _t(ReportMeeting)
+    ids = list(case_ids)
+    first: dict[uuid.UUID, date] = {}
+    for i in range(0, len(ids), _CHUNK):
+        for case_id, held_on in connection.execute(
+            select(table.c.case_id, func.min(table.c.held_on))
+            .where(table.c.case_id.in_(ids[i : i + _CHUNK]), table.c.held_on.is_not(None))
+            .group_by(table.c.case_id)
+        ):
+            first[case_id] = held_on
+    return first
+
+
+def _resident_names(
+    connection: Connection,
+    residents: Mapping[uuid.UUID, DossierRecord],
+    cases: list[DossierRecord],
+) -> dict[uuid.UUID | None, str]:
+    """The names of the residents the ``cases`` point at ("" for a missing or deleted one)."""
+    wanted = {parse_uuid(_fields(c.fields).get("resident_id")) for c in cases}
+    names: dict[uuid.UUID | None, str] = {}
+    rest = []
+    for resident_id in wanted:
+        if resident_id is None:
+            continue
+        record = residents.get(resident_id)
+        if record is None:
+            rest.append(resident_id)
+        elif record.deleted_seq is None:
+            names[resident_id] = parse_text(_fields(record.fields).get("name"))
+    for i in range(0, len(rest), _CHUNK):
+        for record_id, fields in connection.execute(
+            select(col(DossierRecord.record_id), col(DossierRecord.fields)).where(
+                col(DossierRecord.entity) == "resident",
+                col(DossierRecord.record_id).in_(rest[i : i + _CHUNK]),
+                col(DossierRecord.deleted_seq).is_(None),
+            )
+        ):
+            names[record_id] = parse_text(_fields(fields).get("name"))
+    return names
+
+
+def _refresh_cases(
+    connection: Connection,
+    written: set[uuid.UUID],
+    meeting_cases: set[uuid.UUID],
+    first: Mapping[uuid.UUID, date],
+    residents: Mapping[uuid.UUID, DossierRecord],
+) -> None:
+    """Cases not written in this batch whose meetings or resident were: copy the new values."""
+    table = _t(ReportCase)
+    others = [c for c in meeting_cases if c not in written]
+    found: dict[uuid.UUID, Row] = {}
+    for column, ids in (("case_id", others), ("resident_id", list(residents))):
+        for i in range(0, len(ids), _CHUNK):
+            for mapping in connection.execute(
+                select(
+                    table.c.case_id,
+                    table.c.resident_id,
+                    table.c.resident_name,
+                    table.c.contact_date,
+                    table.c.first_held_on,
+                    table.c.mdo_days,
+                ).where(table.c[column].in_(ids[i : i + _CHUNK]))
+            ).mappings():
+                if mapping["case_id"] not in written:
+                    found[mapping["case_id"]] = dict(mapping)
+    changes: list[Row] = []
+    for case_id, row in found.items():
+        new = dict(row)
+        if case_id in meeting_cases:
+            new["first_held_on"] = first.get(case_id)
+            new["mdo_days"] = days_between(row["contact_date"], new["first_held_on"])
+        resident = residents.get(row["resident_id"])
+        if resident is not None:
+            gone = resident.deleted_seq is not None
+            new["resident_name"] = "" if gone else parse_text(_fields(resident.fields).get("name"))
+        if new != row:
+            changes.append(
+                {
+                    "b_id": case_id,
+                    "b_first_held_on": new["first_held_on"],
+                    "b_mdo_days": new["mdo_days"],
+                    "b_resident_name": new["resident_name"],
+                }
+            )
+    if changes:
+        connection.execute(
+            update(table)
+            .where(table.c.case_id == bindparam("b_id"))
+            .values(
+                first_held_on=bindparam("b_first_held_on"),
+                mdo_days=bindparam("b_mdo_days"),
+                resident_name=bindparam("b_resident_name"),
+            ),
+            changes,
+        )
+
+
+_HANDLED = frozenset({"resident", "case", *_PART_ENTITIES})
 
 # -- the back-fill: everything from dossier_record -----------------------------------------------
 
