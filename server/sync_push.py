@@ -13,17 +13,18 @@ tests/support/fake_dossier.py (the executable specification).
   committed in order: a pull that sees seq N has seen every seq below N.
 - Round trips, not rows, are what a push costs (bench/sync_ingest.py): under the lock, one query
   each fetches the batch's earlier applied mutations, its records, its cases' access rows and the
-  pusher's memberships; new rows are flushed together; the read model is brought in step once for
-  the whole batch at its end, a few statements per table (``projection.project_batch``).
+  pusher's memberships; new rows are flushed together, the change log and applied-mutation rows
+  with one executemany each; the read model is brought in step once for the whole batch at its
+  end, a few statements per table (``projection.project_batch``).
 Authorisation and consent are in server/authorisation.py; audit rows commit with the changes.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, update
+from sqlalchemy import Table, delete, insert, update
 from sqlmodel import Session, col, select
 
 from server import audit
@@ -53,6 +54,8 @@ from sync.protocol import (
 )
 
 DELETED_FIELD = "__deleted__"
+_CHANGE_LOG: Table = cast(Any, ChangeRow).__table__
+_APPLIED: Table = cast(Any, AppliedMutation).__table__
 CONSENT_FIELD = "consent_given"
 ACCOUNT_FIELD = "account_id"  # on a participant record: the professional's server account
 
@@ -69,7 +72,9 @@ class _Batch:
         self.arriving = arriving  # cases this batch ends with consent for
         self.events: list[AuditEventBase] = []
         # Prefetched under the lock (see prefetch) and kept up to date as the batch applies.
-        self.applied: dict[uuid.UUID, AppliedMutation] = {}
+        self.applied: dict[uuid.UUID, tuple[str, int]] = {}  # mutation id -> (digest, seq)
+        self.new_applied: list[dict[str, Any]] = []  # applied_mutation rows, written at the end
+        self.changes: list[dict[str, Any]] = []  # change_log rows, written at the end
         self.records: dict[tuple[str, uuid.UUID], DossierRecord] = {}
         self.access: dict[uuid.UUID, CaseAccess] = {}
         self.members: set[uuid.UUID] = set()  # cases the pusher is a member of
@@ -88,7 +93,7 @@ class _Batch:
                 col(AppliedMutation.mutation_id).in_(mutation_ids),
             )
         ):
-            self.applied[seen.mutation_id] = seen
+            self.applied[seen.mutation_id] = (seen.digest, seen.seq)
         entities = {m.entity.value for m in mutations}
         for record in session.exec(  # both key columns, so the primary key index serves
             select(DossierRecord).where(
@@ -182,6 +187,10 @@ def _push(
             return PushResponse(results=results), False
     session.add(head)
     session.flush()
+    # The change log and the once-only guard, one executemany each (no ORM objects per row).
+    if batch.changes:
+        session.execute(insert(_CHANGE_LOG), batch.changes)
+        session.execute(insert(_APPLIED), batch.new_applied)
     # The team-lead read model, set-based for the whole batch, in the same transaction.
     projection.project_batch(session.connection(), batch.touched.values())
     audit.record(session, batch.events)
@@ -204,11 +213,12 @@ def _apply(batch: _Batch, m: Mutation) -> MutationResult:
     digest = m.digest()
     seen = batch.applied.get(m.mutation_id)
     if seen is not None:
-        if seen.digest != digest:
+        seen_digest, seen_seq = seen
+        if seen_digest != digest:
             return _rejected(batch, m, "mutation_id_reused", "not_checked")
         batch.log(m, _action(m, None), Result.DUPLICATE, "not_checked", None)
         return MutationResult(
-            mutation_id=m.mutation_id, outcome=Outcome.DUPLICATE, server_seq=seen.seq
+            mutation_id=m.mutation_id, outcome=Outcome.DUPLICATE, server_seq=seen_seq
         )
 
     refusal = _authorise(batch, m)
@@ -246,7 +256,17 @@ def _apply(batch: _Batch, m: Mutation) -> MutationResult:
             )
     new = record is None
     if record is None:
-        record = DossierRecord(entity=m.entity.value, record_id=m.record_id, case_id=m.case_id)
+        # Every field given: pydantic inspects a default factory's signature on each use.
+        record = DossierRecord(
+            entity=m.entity.value,
+            record_id=m.record_id,
+            case_id=m.case_id,
+            fields={},
+            last_change={},
+            deleted_seq=None,
+            deleted_by=None,
+            seq=0,
+        )
         batch.records[key] = record
 
     seq = batch.next_seq()
@@ -259,23 +279,27 @@ def _apply(batch: _Batch, m: Mutation) -> MutationResult:
         record.last_change = {**record.last_change, **{name: [seq, device] for name in m.fields}}
     record.seq = seq
     session.add(record)
-    applied = AppliedMutation(
-        device_id=principal.device_id, mutation_id=m.mutation_id, digest=digest, seq=seq
+    batch.applied[m.mutation_id] = (digest, seq)
+    batch.new_applied.append(
+        {
+            "device_id": principal.device_id,
+            "mutation_id": m.mutation_id,
+            "digest": digest,
+            "seq": seq,
+        }
     )
-    batch.applied[m.mutation_id] = applied
-    session.add(applied)
-    session.add(
-        ChangeRow(
-            seq=seq,
-            entity=m.entity.value,
-            record_id=m.record_id,
-            case_id=m.case_id,
-            op=m.op.value,
-            fields=dict(m.fields),
-            origin_device=principal.device_id,
-            mutation_id=m.mutation_id,
-            server_time=utcnow(),
-        )
+    batch.changes.append(
+        {
+            "seq": seq,
+            "entity": m.entity.value,
+            "record_id": m.record_id,
+            "case_id": m.case_id,
+            "op": m.op.value,
+            "fields": dict(m.fields),
+            "origin_device": principal.device_id,
+            "mutation_id": m.mutation_id,
+            "server_time": utcnow(),
+        }
     )
     _after_apply(batch, m, record, new=new)
     batch.touched.pop(key, None)
