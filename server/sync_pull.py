@@ -4,20 +4,33 @@ The page holds the next ``limit`` visible changes after ``cursor``, up to the he
 start. When fewer than ``limit`` were found, the cursor jumps to that head (invisible changes in
 between are skipped once, not rescanned on every pull) and ``done`` is true.
 
-Known gap (see server/README.md): an account added to a case later gets that case's changes from
-its current cursor on, not the case's earlier history.
+Back-fill for a new member: an account added to a case later (a professional participant with
+their ``account_id``; for a team lead, a member of their team) has a device whose cursor may have
+passed the case's earlier changes already. ``CaseMember.since_seq`` holds the seq of the change
+that granted each membership. A case whose smallest grant for this principal (their own rows; for
+a team lead, the rows of their team's accounts, as in ``visible_case_ids``) lies after the
+request's cursor and at most the head, gets its **back-fill**: every change of the case with seq
+<= cursor, in seq order, before the page's normal changes. The back-fill does not count against
+``limit``: a case's history is bounded. When the page stops before the grant's seq, the next pull
+sends the back-fill again (its cursor is still below the grant). That is harmless: it is the
+complete, ordered history of the case up to that cursor, so applying it again ends in the same
+state, and the normal changes after the cursor follow. Once the cursor has passed the grant, the
+case is never back-filled again. A device that starts from cursor 0 needs none.
 """
 
 from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from server import audit
 from server.audit import Action, Result
 from server.authorisation import visible_case_ids
-from server.models.dossier import ChangeRow, SyncHead
+from server.models.accounts import Account, Role
+from server.models.dossier import CaseMember, ChangeRow, SyncHead
 from server.principal import Principal
 from sync.protocol import Change, Entity, Op, PullRequest, PullResponse
 
@@ -34,24 +47,13 @@ def pull(session: Session, principal: Principal, request: PullRequest) -> PullRe
         .order_by(col(ChangeRow.seq))
         .limit(request.limit)
     ).all()
-    changes = [
-        Change(
-            seq=row.seq,
-            entity=Entity(row.entity),
-            record_id=row.record_id,
-            case_id=row.case_id,
-            op=Op(row.op),
-            fields=row.fields,
-            origin_device=row.origin_device,
-            mutation_id=row.mutation_id,
-            server_time=row.server_time,
-        )
-        for row in rows
-    ]
+    changes = [_change(row) for row in rows]
     if len(changes) < request.limit:
         cursor, done = max(head, request.cursor), True
     else:
         cursor, done = changes[-1].seq, changes[-1].seq >= head
+    backfill = [_change(row) for row in _backfill(session, principal, request.cursor, head)]
+    changes = backfill + changes
     cases: dict[uuid.UUID, None] = dict.fromkeys(c.case_id for c in changes)
     audit.record(
         session,
@@ -68,3 +70,48 @@ def pull(session: Session, principal: Principal, request: PullRequest) -> PullRe
         ],
     )
     return PullResponse(changes=changes, cursor=cursor, done=done)
+
+
+def _change(row: ChangeRow) -> Change:
+    return Change(
+        seq=row.seq,
+        entity=Entity(row.entity),
+        record_id=row.record_id,
+        case_id=row.case_id,
+        op=Op(row.op),
+        fields=row.fields,
+        origin_device=row.origin_device,
+        mutation_id=row.mutation_id,
+        server_time=row.server_time,
+    )
+
+
+def granted_after(principal: Principal, cursor: int, head: int) -> SelectOfScalar[uuid.UUID]:
+    """The cases that became visible to this principal after ``cursor`` (and by ``head``)."""
+    first = func.min(col(CaseMember.since_seq))
+    query = select(col(CaseMember.case_id))
+    if principal.role is Role.TEAM_LEAD and principal.team_id is not None:
+        query = query.join(Account, col(Account.id) == col(CaseMember.account_id)).where(
+            (col(Account.team_id) == principal.team_id) | (col(Account.id) == principal.account_id)
+        )
+    elif principal.role is Role.ADMINISTRATOR:
+        query = query.where(col(CaseMember.case_id).is_(None))
+    else:
+        query = query.where(col(CaseMember.account_id) == principal.account_id)
+    return query.group_by(col(CaseMember.case_id)).having(first > cursor, first <= head)
+
+
+def _backfill(session: Session, principal: Principal, cursor: int, head: int) -> list[ChangeRow]:
+    """Every change up to ``cursor`` of the cases granted after it, in seq order."""
+    if cursor <= 0:
+        return []  # a device pulling from the start gets every visible change anyway
+    return list(
+        session.exec(
+            select(ChangeRow)
+            .where(
+                col(ChangeRow.seq) <= cursor,
+                col(ChangeRow.case_id).in_(granted_after(principal, cursor, head)),
+            )
+            .order_by(col(ChangeRow.seq))
+        ).all()
+    )

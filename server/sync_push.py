@@ -335,7 +335,9 @@ def _authorise(batch: _Batch, m: Mutation) -> str | None:
         batch.access[m.case_id] = access
         batch.members.add(m.case_id)
         session.add(access)
-        session.add(CaseMember(case_id=m.case_id, account_id=principal.account_id))
+        # Granted by the case's creation: the seq this mutation gets when applied.
+        since = batch.head.seq + 1
+        session.add(CaseMember(case_id=m.case_id, account_id=principal.account_id, since_seq=since))
         return None
     if m.case_id not in batch.members:
         return "not_authorised"
@@ -368,13 +370,25 @@ def _after_apply(batch: _Batch, m: Mutation, record: DossierRecord, *, new: bool
             access.consent_given = m.fields[CONSENT_FIELD] is True
             session.add(access)
     if m.entity is Entity.PARTICIPANT:
-        if not new:
-            session.execute(delete(CaseMember).where(col(CaseMember.participant_id) == m.record_id))
         account = record.fields.get(ACCOUNT_FIELD) if record.deleted_seq is None else None
         account_id = uuid.UUID(account) if isinstance(account, str) else None
+        since = record.seq  # granted now; kept when the same account stays linked (back-fill)
+        if not new:
+            for kept in session.exec(
+                select(CaseMember.since_seq).where(
+                    CaseMember.participant_id == m.record_id, CaseMember.account_id == account_id
+                )
+            ):
+                since = min(since, kept)
+            session.execute(delete(CaseMember).where(col(CaseMember.participant_id) == m.record_id))
         if account_id is not None:
             session.add(
-                CaseMember(case_id=m.case_id, account_id=account_id, participant_id=m.record_id)
+                CaseMember(
+                    case_id=m.case_id,
+                    account_id=account_id,
+                    participant_id=m.record_id,
+                    since_seq=since,
+                )
             )
         if account_id == batch.principal.account_id:
             batch.members.add(m.case_id)

@@ -93,3 +93,7 @@ class CaseMember(ServerModel, table=True):
     account_id: uuid.UUID = Field(foreign_key="account.id", index=True)
     # The participant record that made the account a member; None for the creator.
     participant_id: uuid.UUID | None = Field(default=None, index=True)
+    # The server seq of the change that granted the membership (the creator's: the case's
+    # creation). Pull back-fills a case's earlier history to accounts granted after their cursor.
+    # Rows from before migration 0003 hold 0: "from the start", no back-fill.
+    since_seq: int = Field(default=0, sa_column_kwargs={"server_default": "0"})

@@ -154,6 +154,10 @@ def test_a_linked_colleague_gets_the_case_on_their_tablet(
     f = a_case_file()
     mine.add_case_files([f], today=TODAY, now=now())
     assert vm_mine.sync_now().state is SyncState.SYNCED
+    # The colleague's tablet has synced past the case already, before it was linked.
+    vm_theirs = enrolled_screen(theirs, world, live_url, colleague)
+    assert vm_theirs.sync_now().state is SyncState.SYNCED
+    assert queries.case_summaries(theirs, today=TODAY) == []
 
     plan = pl.PlanViewModel(mine, f.case.id, today=lambda: TODAY)
     assert plan.own_account_id == str(professional.account_id)
@@ -166,12 +170,13 @@ def test_a_linked_colleague_gets_the_case_on_their_tablet(
     assert linked is not None and linked.account_id == str(colleague.account_id)
     assert vm_mine.sync_now().state is SyncState.SYNCED
 
-    # A tablet enrolled afterwards pulls from the start. (An already-synced tablet gets only the
-    # changes after its cursor: the server's known gap, see server/sync_pull.py.)
-    vm_theirs = enrolled_screen(theirs, world, live_url, colleague)
+    # Its next sync back-fills the case's earlier history (see server/sync_pull.py).
     assert vm_theirs.sync_now().state is SyncState.SYNCED
     assert [s.case_id for s in queries.case_summaries(theirs, today=TODAY)] == [f.case.id]
     assert vm_theirs.held_back == []
+    got, sent = queries.case_file(theirs, f.case.id), queries.case_file(mine, f.case.id)
+    assert {p.id for p in got.participants} == {p.id for p in sent.participants}
+    assert {a.id for a in got.agreements} == {a.id for a in sent.agreements}
 
     # Removing the colleague again travels as a tombstone: they lose access on the server.
     assert plan.remove_person(linked.id)
