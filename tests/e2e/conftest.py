@@ -178,7 +178,7 @@ FOCUSED_JS = """(el) => new Promise((ok, fail) => {
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Real-browser journeys may run once more on failure.
+    """Real-browser journeys run last, and may run once more on failure.
 
     A freshly started Flutter web app on a busy 2-core machine sometimes takes longer to settle
     than any wait we give it; a second failure still fails the suite. Only e2e tests get this.
@@ -186,6 +186,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("e2e") is not None:
             item.add_marker(pytest.mark.flaky(reruns=1, reruns_delay=2))
+    # The browser journeys run last. Playwright's sync API keeps an asyncio loop running in the
+    # main thread while the (session-wide) browser is open, and every later ``asyncio.run`` in
+    # another test would fail with "cannot be called from a running event loop".
+    items[:] = sorted(items, key=lambda item: item.get_closest_marker("e2e") is not None)
 
 
 class App:
