@@ -257,10 +257,19 @@ class App:
 
         Playwright scrolls the semantics DOM at once, but Flutter follows a frame later: a click
         straight away can land on whatever was there before. Scroll first, wait, then click.
+        When Flutter rebuilt its semantics DOM in between (a background sync refreshed the list),
+        the element found is gone: find it again, at most twice.
         """
-        locator.scroll_into_view_if_needed()
-        self.p.wait_for_timeout(300)
-        locator.click()
+        for attempt in range(3):
+            try:
+                locator.scroll_into_view_if_needed()
+                self.p.wait_for_timeout(300)
+                locator.click()
+                return
+            except playwright_sync.Error as error:
+                if "not attached" not in str(error) or attempt == 2:
+                    raise
+                self.p.wait_for_timeout(500)
 
     def press(self, name: str, *, exact: bool = False) -> None:
         """Tap the button named ``name``."""
