@@ -41,7 +41,7 @@ from ui.viewmodels.signing import SigningViewModel, signing_entry
 from ui.viewmodels.unlock import UnlockViewModel
 from ui.views.case_detail import CaseView
 from ui.views.cases import CasesView
-from ui.views.common import TOUCH, form_view, is_tablet, message
+from ui.views.common import TOUCH, form_view, icon_button, is_tablet, message
 from ui.views.first_run import FirstRunView
 from ui.views.meeting import MeetingView
 from ui.views.new_contact import NewContactView
@@ -171,6 +171,8 @@ class Shell:
             body = ft.Column(controls=[message(self.notice, error=True), body], expand=True)
             self.notice = None
         actions: list[ft.Control] = []
+        # On a tablet a visible word, not only an icon: clearer at the table. On a phone the words
+        # squeezed the title to "Ov…" at large text: named icon buttons (the name is a tooltip).
         if screen is Screen.MEETING:
             actions.append(
                 ft.TextButton(
@@ -179,12 +181,15 @@ class Shell:
                     on_click=self._leave_meeting,
                     height=TOUCH,
                 )
+                if self.tablet
+                else icon_button(ft.Icons.PAUSE, _("Pause"), self._leave_meeting)
             )
-        # A visible word, not only an icon: clearer at the table, and it names the button.
         actions.append(
             ft.TextButton(
                 content=_("Lock"), icon=ft.Icons.LOCK_OUTLINE, on_click=self._lock, height=TOUCH
             )
+            if self.tablet
+            else icon_button(ft.Icons.LOCK_OUTLINE, _("Lock"), self._lock)
         )
         appbar = ft.AppBar(title=ft.Text(title), automatically_imply_leading=False, actions=actions)
         if screen in (Screen.MEETING, Screen.SIGN):  # the whole screen for the table
@@ -457,16 +462,23 @@ class Shell:
 
     def _status_bar(self) -> ft.Control:
         """The small sync status line under the app bar; tapping it opens the sync screen."""
-        text = ft.Text("", size=14, color="#5F5F5F")
+        # At the table (meeting, signing) the line only informs: the meeting goes first. There it
+        # is no button; elsewhere it is one, at least 48 px high. The text wraps at large text.
+        clickable = self.session.screen not in AT_THE_TABLE
+        text = ft.Text("", size=14, color="#5F5F5F", expand=True, expand_loose=True)
         icon = ft.Icon(ft.Icons.CLOUD_OUTLINED, size=18, color="#5F5F5F")
         self.status_box = ft.Container(
             content=ft.Semantics(
-                button=True, content=ft.Row(controls=[icon, text], spacing=6, tight=True)
+                button=clickable,
+                content=ft.Row(
+                    # A Container has no minimum height: a zero-wide 48 px strut gives the row one.
+                    controls=[icon, text, ft.Container(width=0, height=TOUCH, visible=clickable)],
+                    spacing=6,
+                    vertical_alignment=ft.CrossAxisAlignment.CENTER,
+                ),
             ),
-            # At the table (meeting, signing) the line only informs: the meeting goes first.
-            on_click=None if self.session.screen in AT_THE_TABLE else self._open_sync,
-            height=TOUCH,
-            padding=ft.Padding.symmetric(horizontal=16 if self.tablet else 12),
+            on_click=self._open_sync if clickable else None,
+            padding=ft.Padding.symmetric(horizontal=16 if self.tablet else 12, vertical=4),
             alignment=ft.Alignment.CENTER_LEFT,
             visible=False,
         )
@@ -484,7 +496,7 @@ class Shell:
             return  # at the table, "not linked yet" is only noise: say nothing
         semantics = box.content
         assert isinstance(semantics, ft.Semantics) and isinstance(semantics.content, ft.Row)
-        icon, text = semantics.content.controls
+        icon, text, _strut = semantics.content.controls
         assert isinstance(icon, ft.Icon) and isinstance(text, ft.Text)
         if text.value == line.text and box.visible:
             return

@@ -105,16 +105,7 @@ ALLOWED_UNNAMED: dict[str, str] = {}
 # Problems in files this test's author could not change (others were editing them), reported to
 # the lead with a suggested fix. Each entry: (screen prefix, problem, accessible name prefix).
 # Remove an entry once it is fixed: the test then guards the fix.
-KNOWN_ELSEWHERE: dict[tuple[str, str, str], str] = {
-    ("plan", "no accessible name", ""): "ui/views/plan.py: the remove-participant IconButton "
-    "(a Semantics wrapper adds a second node; name the icon: ft.Icon(..., semantics_label=))",
-    ("sync", "no accessible name", ""): "ui/views/sync.py: an unnamed 40 px icon button",
-    ("sync", "touch target smaller than 48 x 48", ""): "ui/views/sync.py: the same button, 40 px",
-    ("meeting", "touch target smaller than 48 x 48", "Synchronisatie:"): "ui/app.py "
-    "_status_bar: at the table the status line is a 'button' (Semantics button=True) that does "
-    "nothing and is 20 px high; button only where it opens the sync screen",
-    ("sign", "touch target smaller than 48 x 48", "Synchronisatie:"): "ui/app.py _status_bar",
-}
+KNOWN_ELSEWHERE: dict[tuple[str, str, str], str] = {}
 # Flutter's own date picker: its month arrows (40 px) and its Cancel/OK text buttons (32 px high)
 # follow the platform's density, compact for a desktop browser; Flet offers no way to size them.
 # On Android and iOS Flutter pads them to 48 px (MaterialTapTargetSize.padded). Its day cells

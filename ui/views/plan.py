@@ -15,7 +15,15 @@ from models.domain import Participant, ParticipantRole
 from models.i18n import _
 from ui.viewmodels import plan as pl
 from ui.viewmodels.dates import parse_date
-from ui.views.common import TOUCH, DateField, centred_form, labelled_button, message, section
+from ui.views.common import (
+    TOUCH,
+    DateField,
+    centred_form,
+    icon_button,
+    labelled_button,
+    message,
+    section,
+)
 
 
 class PlanView:
@@ -80,12 +88,18 @@ class PlanView:
             "professional.account_id",
             helper=_("Links them to this case on the dossier server. They find it under Settings."),
             helper_max_lines=3,
-            expand=True,
         )
         self.pro_account.error_max_lines = 6  # the message shows what an id looks like
-        account_row: list[ft.Control] = [self.pro_account]
+        # The field takes the form's full width (beside it, the button squeezed it and cut its
+        # helper off); "That is me" goes on the line under it.
+        account_part: list[ft.Control] = [self.pro_account]
         if vm.own_account_id:
-            account_row.append(labelled_button(_("That is me"), self._use_own_account))
+            account_part.append(
+                ft.Row(
+                    controls=[labelled_button(_("That is me"), self._use_own_account)],
+                    alignment=ft.MainAxisAlignment.END,
+                )
+            )
         self.form_error = ft.Container(visible=False)
         self.control = centred_form(
             width,
@@ -119,10 +133,7 @@ class PlanView:
                     content=ft.Row(controls=[self.pro_organisation]),
                 ),
                 self.pro_role,
-                ft.Row(
-                    controls=account_row,  # no wrap: the field expands
-                    vertical_alignment=ft.CrossAxisAlignment.START,
-                ),
+                *account_part,
                 ft.Row(
                     controls=[
                         labelled_button(
@@ -142,6 +153,8 @@ class PlanView:
                 ),
             ],
         )
+        if isinstance(self.control, ft.Column):  # centred beside a tablet's navigation rail
+            self.control.horizontal_alignment = ft.CrossAxisAlignment.CENTER
         self._show_people()
         self._show_late()
 
@@ -158,22 +171,12 @@ class PlanView:
         text = ft.Text("• " + self.vm.describe(person), size=16, expand=True)
         if not self.vm.can_remove(person):
             return ft.Row(controls=[text])
-        remove = ft.IconButton(
-            icon=ft.Icons.PERSON_REMOVE,
-            tooltip=_("Remove {name}").format(name=person.name),
-            on_click=lambda e, p=person: self._ask_remove(e.page, p),
-            width=TOUCH,
-            height=TOUCH,
+        remove = icon_button(
+            ft.Icons.PERSON_REMOVE,
+            _("Remove {name}").format(name=person.name),
+            lambda e, p=person: self._ask_remove(e.page, p),
         )
-        return ft.Row(
-            controls=[
-                text,
-                ft.Semantics(
-                    label=_("Remove {name}").format(name=person.name), button=True, content=remove
-                ),
-            ],
-            vertical_alignment=ft.CrossAxisAlignment.CENTER,
-        )
+        return ft.Row(controls=[text, remove], vertical_alignment=ft.CrossAxisAlignment.CENTER)
 
     def _ask_remove(self, page: ft.Page, person: Participant) -> None:
         def confirm() -> None:

@@ -19,7 +19,7 @@ from models.errors import KeukentafelError
 from models.i18n import _
 from sync.cycle import SyncState, SyncStatus
 from ui.viewmodels import sync_screen as ss
-from ui.views.common import centred_form, labelled_button, message, section
+from ui.views.common import centred_form, labelled_button, message, passphrase_field, section
 
 GREY = "#5F5F5F"
 
@@ -54,6 +54,8 @@ class SyncView:
             spacing=16, tight=True, horizontal_alignment=ft.CrossAxisAlignment.STRETCH
         )
         self.control = centred_form(width, [self.body])
+        if isinstance(self.control, ft.Column):  # centred beside a tablet's navigation rail
+            self.control.horizontal_alignment = ft.CrossAxisAlignment.CENTER
         self._show()
 
     # -- drawing -------------------------------------------------------------------------------
@@ -126,12 +128,11 @@ class SyncView:
         return part
 
     def _login_part(self) -> list[ft.Control]:
-        self.password = ft.TextField(
-            label=_("Password of your dossier account"),
-            password=True,
-            can_reveal_password=True,
+        self.password = passphrase_field(
+            _("Password of your dossier account"),
+            _("Show password"),
+            _("Hide password"),
             error=self.vm.errors.get(ss.PASSWORD),
-            error_max_lines=4,
             on_submit=self._log_in,
         )
         return [
@@ -260,9 +261,7 @@ class SyncView:
             field(
                 _("E-mail address of your account"), ss.EMAIL, keyboard_type=ft.KeyboardType.EMAIL
             ),
-            field(
-                _("Password of your account"), ss.PASSWORD, password=True, can_reveal_password=True
-            ),
+            self._password_field(),
             self._form_error(),
             self._busy_row(_("Linking this device…")),
             ft.Row(
@@ -274,6 +273,22 @@ class SyncView:
                 alignment=ft.MainAxisAlignment.END,
             ),
         ]
+
+    def _password_field(self) -> ft.TextField:
+        """With a named 48 px show/hide button (Flet's own reveal button is unnamed and 40 px)."""
+        vm = self.vm
+
+        def changed(e: ft.Event[ft.TextField]) -> None:
+            vm.form.password = e.control.value or ""
+
+        return passphrase_field(
+            _("Password of your account"),
+            _("Show password"),
+            _("Hide password"),
+            value=vm.form.password,
+            error=vm.errors.get(ss.PASSWORD),
+            on_change=changed,
+        )
 
     def _form_error(self) -> ft.Control:
         text = self.vm.errors.get(ss.FORM)
