@@ -9,7 +9,7 @@ import flet as ft
 
 from models.i18n import _
 from ui.viewmodels.cases import BadgeKind, CaseFilter, CaseRow, CasesViewModel
-from ui.views.common import DANGER_BG, TOUCH, WARNING_BG
+from ui.views.common import DANGER_BG, TOUCH, WARNING_BG, labelled_button
 
 
 def badge(text: str, kind: BadgeKind) -> ft.Container:
@@ -139,6 +139,11 @@ class CasesView:
         self.vm.set_search(self.search.value)
         self._show()
 
+    def _more(self) -> None:
+        self.on_activity()
+        self.vm.show_more()
+        self._show()
+
     def _show(self) -> None:
         for f, chip in self.chips.items():
             chip.selected = f is self.vm.case_filter
@@ -149,4 +154,12 @@ class CasesView:
                 ft.Container(content=ft.Text(empty, size=16), padding=ft.Padding.all(16))
             ]
         else:
-            self.list.controls = [case_tile(r, self.on_open) for r in self.vm.rows]
+            self.list.controls = [case_tile(r, self.on_open) for r in self.vm.visible_rows]
+            more = self.vm.more_text
+            if more:
+                self.list.controls.append(
+                    ft.Container(
+                        content=labelled_button(more, self._more, icon=ft.Icons.EXPAND_MORE),
+                        padding=ft.Padding.all(12),
+                    )
+                )

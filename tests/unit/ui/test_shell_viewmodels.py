@@ -16,7 +16,14 @@ from models.store import CaseStore
 from tests.support.factories import NOW, PASSPHRASE, a_case_file, floor_kdf_params
 from tests.support.memory_keyring import MemoryKeyring
 from ui.viewmodels import first_run as fr
-from ui.viewmodels.cases import BadgeKind, CaseFilter, CasesViewModel, badges_for, row_for
+from ui.viewmodels.cases import (
+    PAGE_SIZE,
+    BadgeKind,
+    CaseFilter,
+    CasesViewModel,
+    badges_for,
+    row_for,
+)
 from ui.viewmodels.session import (
     DEFAULT_IDLE_LOCK,
     AppSession,
@@ -281,6 +288,20 @@ def test_cases_list_search_and_filters(store: CaseStore) -> None:
     vm.set_filter(CaseFilter.CLOSED)
     assert vm.rows == []
     assert vm.filter_label(CaseFilter.WAITING_FOR_MDO) == "Wacht op MDO"
+
+
+def test_the_list_draws_a_page_at_a_time_and_search_sees_every_case(store: CaseStore) -> None:
+    names = [f"Bewoner {n:03d}" for n in range(PAGE_SIZE + 30)] + ["Zeldzame Naam"]
+    store.add_case_files([a_case_file(name=n) for n in names], today=TODAY, now=NOW)
+    vm = CasesViewModel(store, today=lambda: TODAY)
+    vm.load()
+    assert vm.count_text == f"{len(names)} casussen"  # the count is of every matching case
+    assert len(vm.visible_rows) == PAGE_SIZE and vm.visible_rows == vm.rows[:PAGE_SIZE]
+    assert vm.hidden == 31 and vm.more_text == "Nog 31 casussen tonen"
+    vm.show_more()
+    assert vm.visible_rows == vm.rows and vm.hidden == 0 and vm.more_text is None
+    vm.set_search("zeldzame")  # found even when it was not drawn; the page starts again
+    assert [r.title for r in vm.visible_rows] == ["Zeldzame Naam"] and vm.shown == PAGE_SIZE
 
 
 def test_empty_store_says_so(store: CaseStore) -> None:
