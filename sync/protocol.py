@@ -37,6 +37,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue
 PROTOCOL_VERSION = 1
 MAX_PUSH_BATCH = 500
 MAX_PULL_LIMIT = 1000
+MAX_SEQ = 2**63 - 1  # the largest sequence number a database BIGINT holds
 
 
 class Entity(StrEnum):
@@ -105,7 +106,8 @@ class PushResponse(_Wire):
 
 class PullRequest(_Wire):
     protocol: int = PROTOCOL_VERSION
-    cursor: int = 0  # the last server sequence number already received
+    # The last server sequence number already received; sequence numbers are 64-bit on the server.
+    cursor: Annotated[int, Field(ge=0, le=MAX_SEQ)] = 0
     limit: Annotated[int, Field(ge=1, le=MAX_PULL_LIMIT)] = 500
 
 
