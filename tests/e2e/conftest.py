@@ -23,7 +23,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import keyring
 import pytest
+from keyring.backends import fail
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
@@ -149,6 +151,17 @@ def make_server(app_home: Path) -> Iterator[type[AppServer] | object]:
     yield start
     for server in servers:
         server.stop()
+
+
+@pytest.fixture
+def no_key_store() -> Iterator[None]:
+    """Seed a store the way the app server opens it: passphrase-only, no OS key store."""
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())  # type: ignore[no-untyped-call]
+    try:
+        yield
+    finally:
+        keyring.set_keyring(previous)
 
 
 @pytest.fixture(scope="session")

@@ -27,14 +27,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import keyring
 import pytest
-from keyring.backends import fail
 
 from tests.e2e.conftest import PASSPHRASE, PHONE, TABLET, App, seed
 from tests.e2e.test_signing_journey import seed_held_meeting
@@ -273,16 +270,6 @@ def problems(node: dict[str, Any], *, menu: bool = False, date_picker: bool = Fa
     if measurable and (node["w"] < MIN_TARGET or node["h"] < MIN_TARGET):
         found.append("touch target smaller than 48 x 48")
     return found
-
-
-@pytest.fixture
-def no_key_store() -> Iterator[None]:
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())  # type: ignore[no-untyped-call]
-    try:
-        yield
-    finally:
-        keyring.set_keyring(previous)
 
 
 def close_dialog(app: App) -> None:

@@ -10,16 +10,13 @@ picker. Each dialog's result is checked on the screen and in the store afterward
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import keyring
 import pytest
 from faker import Faker
-from keyring.backends import fail
 
 from models.calendar import today_in_amsterdam
 from models.datafolder import STORE_FILENAME
@@ -52,17 +49,6 @@ class Seeded:
     overdue_id: str
     running_id: str
     meeting_day: date
-
-
-@pytest.fixture
-def no_key_store() -> Iterator[None]:
-    """Seed the store the way the app server opens it: passphrase-only, no OS key store."""
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    try:
-        yield
-    finally:
-        keyring.set_keyring(previous)
 
 
 def seed_followed_up_case(home: Path) -> Seeded:

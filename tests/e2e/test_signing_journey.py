@@ -12,16 +12,13 @@ from __future__ import annotations
 
 import re
 import subprocess
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import keyring
 import pytest
 from faker import Faker
-from keyring.backends import fail
 
 from models import signing
 from models.calendar import today_in_amsterdam
@@ -53,17 +50,6 @@ class Seeded:
     resident: str
     daughter: str
     nurse: str
-
-
-@pytest.fixture
-def no_key_store() -> Iterator[None]:
-    """Seed the store as the server opens it: passphrase-only, no OS key store."""
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())  # type: ignore[no-untyped-call]
-    try:
-        yield
-    finally:
-        keyring.set_keyring(previous)
 
 
 def seed_held_meeting(home: Path, *, progress: str = "done", seed: int = 4) -> Seeded:
