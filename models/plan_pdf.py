@@ -213,10 +213,20 @@ def _attach(canvas: Canvas, name: str, data: bytes) -> None:
     )
 
 
-def _canvas_maker(footer: Callable[[int, int], str], attachment: bytes) -> type[Canvas]:
-    """A canvas that writes "page X of Y" on every page and embeds the evidence at save."""
+def numbered_canvas(
+    footer: Callable[[int, int], str],
+    *,
+    font_size: int = 12,
+    baseline: float = 10 * mm,
+    before_save: Callable[[Canvas], None] | None = None,
+) -> type[Canvas]:
+    """A canvas that writes ``footer(page, pages)`` ("page X of Y") at the foot of every page.
 
-    class PlanCanvas(Canvas):  # type: ignore[misc]
+    ``before_save`` runs once, after the last page, before the file is written (the plan PDF
+    embeds its evidence there). Shared by the plan PDF and the team report.
+    """
+
+    class NumberedCanvas(Canvas):  # type: ignore[misc]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []
@@ -229,14 +239,22 @@ def _canvas_maker(footer: Callable[[int, int], str], attachment: bytes) -> type[
             total = len(self._pages)
             for number, state in enumerate(self._pages, start=1):
                 self.__dict__.update(state)
-                self.setFont(FONT, 12)
+                self.setFont(FONT, font_size)
                 self.setFillColor(colors.black)
-                self.drawCentredString(A4[0] / 2, 10 * mm, footer(number, total))
+                self.drawCentredString(A4[0] / 2, baseline, footer(number, total))
                 super().showPage()
-            _attach(self, EVIDENCE_FILENAME, attachment)
+            if before_save is not None:
+                before_save(self)
             super().save()
 
-    return PlanCanvas
+    return NumberedCanvas
+
+
+def _canvas_maker(footer: Callable[[int, int], str], attachment: bytes) -> type[Canvas]:
+    """The plan's numbered canvas, which embeds the evidence at save."""
+    return numbered_canvas(
+        footer, before_save=lambda canvas: _attach(canvas, EVIDENCE_FILENAME, attachment)
+    )
 
 
 # -- layout ----------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Final
+from typing import Final
 from xml.sax.saxutils import escape
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
@@ -51,7 +51,14 @@ from reportlab.platypus.flowables import Flowable
 
 from models import team_report as tr
 from models.i18n import _, current_language, set_language
-from models.plan_pdf import FONT, FONT_BOLD, displayable, format_moment, health_dimension_labels
+from models.plan_pdf import (
+    FONT,
+    FONT_BOLD,
+    displayable,
+    format_moment,
+    health_dimension_labels,
+    numbered_canvas,
+)
 from sync.team_protocol import MonitoringFigures, OverdueReport
 
 MARGIN: Final = 18 * mm
@@ -139,27 +146,7 @@ def _rows_table(rows: Sequence[tuple[str, str]], st: _Styles) -> Table:
 
 def _canvas_maker(footer: Callable[[int, int], str]) -> type[Canvas]:
     """A canvas that writes "page X of Y" at the foot of every page."""
-
-    class ReportCanvas(Canvas):  # type: ignore[misc]
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self._pages: list[dict[str, Any]] = []
-
-        def showPage(self) -> None:  # reportlab's name
-            self._pages.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self) -> None:
-            total = len(self._pages)
-            for number, state in enumerate(self._pages, start=1):
-                self.__dict__.update(state)
-                self.setFont(FONT, 11)
-                self.setFillColor(colors.black)
-                self.drawCentredString(A4[0] / 2, 9 * mm, footer(number, total))
-                super().showPage()
-            super().save()
-
-    return ReportCanvas
+    return numbered_canvas(footer, font_size=11, baseline=9 * mm)
 
 
 # -- sections --------------------------------------------------------------------------------------
