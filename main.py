@@ -210,6 +210,7 @@ def _account_login(*, ask_email: bool) -> tuple[str, str]:
 
 def cmd_enrol(args: argparse.Namespace) -> int:
     from sync.cycle import enrol_device  # httpx loads only for the sync commands
+    from sync.errors import EnrolledNotLoggedInError
 
     try:
         store = _open_unlocked(args.store)
@@ -218,6 +219,11 @@ def cmd_enrol(args: argparse.Namespace) -> int:
     try:
         email, password = _account_login(ask_email=True)
         enrol_device(store, args.url, args.code, email=email, password=password, label=args.label)
+    except EnrolledNotLoggedInError as error:
+        # The code is spent but the credential is kept: `sync` logs in without a new code.
+        print(f"keukentafel: {error.message}", file=sys.stderr)
+        print(_("To log in: python main.py sync"), file=sys.stderr)
+        return EXIT_ERROR
     finally:
         store.close()
     print(_("This device is now linked to the dossier server."))
@@ -233,8 +239,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
         if status.code in cycle.LOGIN_CODES and (
             os.environ.get("KEUKENTAFEL_ACCOUNT_PASSWORD") or sys.stdin.isatty()
         ):
-            _email, password = _account_login(ask_email=False)
-            cycle.log_in_again(store, password=password)
+            # After a failed first login the address may have been the mistake: ask it again.
+            email, password = _account_login(ask_email=status.code == "not_logged_in")
+            cycle.log_in_again(store, password=password, email=email or None)
             status = cycle.run_cycle(store)
     finally:
         store.close()  # after a wipe this only drops what is left in memory

@@ -37,6 +37,8 @@ from sync.client import DeviceCredential, DossierClient, DossierSession
 from sync.engine import Conflict, EntryState, OutboxEntry
 from sync.errors import (
     DeviceRevokedError,
+    EnrolledNotLoggedInError,
+    LoginNeededError,
     NotEnrolledError,
     OfflineError,
     ServerError,
@@ -265,6 +267,9 @@ def run_cycle(
     if account is None:
         error = NotEnrolledError()
         return local_status(store, SyncState.NOT_ENROLLED, message=error.message, code=error.code)
+    if not account.refresh_token:  # enrolled, but the first login failed
+        login = LoginNeededError("not_logged_in")
+        return local_status(store, SyncState.ERROR, message=login.message, code=login.code)
     try:
         client = client_factory(account.server_url)
     except SyncError as error:
@@ -468,10 +473,30 @@ def enrol_device(
 
     The device secret, the refresh token and the e-mail address are sealed in the store; the
     password is used once and never kept. Raises ``SyncError`` subclasses.
+
+    The code is spent as soon as the server enrols the device. When the login after it fails (a
+    mistyped password, the connection lost), the device credential is kept anyway, without a
+    refresh token, and ``EnrolledNotLoggedInError`` is raised: a later ``log_in_again`` (or
+    ``python main.py sync``) finishes the job, so nobody needs a new code for a typing error.
     """
     with client_factory(url) as client:
         credential = client.enrol(code, label=label)
-        tokens = client.login(credential, email=email, password=password)
+        try:
+            tokens = client.login(credential, email=email, password=password)
+        except DeviceRevokedError:
+            raise
+        except SyncError as error:
+            pending = sync_state.SyncAccount(
+                server_url=client.base_url,
+                device_id=str(credential.device_id),
+                account_id="",
+                email=email,
+                device_secret=credential.device_secret,
+                refresh_token="",
+            )
+            with store.writing() as (conn, sealer):
+                sync_state.save_account(conn, sealer, pending, now=now())
+            raise EnrolledNotLoggedInError(error) from None
         account = sync_state.SyncAccount(
             server_url=client.base_url,
             device_id=str(credential.device_id),
@@ -490,22 +515,48 @@ def log_in_again(
     store: CaseStore,
     *,
     password: str,
+    email: str | None = None,
     client_factory: ClientFactory = DossierClient,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> None:
-    """Log the enrolled device in anew (after ``LoginNeededError``) with its kept credential."""
+    """Log the enrolled device in anew (after ``LoginNeededError``) with its kept credential.
+
+    ``email`` replaces the kept e-mail address (after a login that failed on a mistyped one)."""
     with store.reading() as (conn, sealer):
         account = sync_state.load_account(conn, sealer)
     if account is None:
         raise NotEnrolledError()
+    email = email or account.email
     with client_factory(account.server_url) as client:
         credential = DeviceCredential(uuid.UUID(account.device_id), account.device_secret)
-        tokens = client.login(credential, email=account.email, password=password)
+        tokens = client.login(credential, email=email, password=password)
     with store.writing() as (conn, sealer):
-        sync_state.save_refresh_token(conn, sealer, tokens.refresh_token)
-        sync_state.save_role(conn, tokens.role)
+        if account.refresh_token and email == account.email:
+            sync_state.save_refresh_token(conn, sealer, tokens.refresh_token)
+            sync_state.save_role(conn, tokens.role)
+        else:  # finishing an enrolment whose first login failed, or a corrected address
+            sync_state.save_account(
+                conn,
+                sealer,
+                replace(
+                    account,
+                    account_id=str(tokens.account_id),
+                    email=email,
+                    refresh_token=tokens.refresh_token,
+                    role=tokens.role,
+                ),
+                now=now(),
+            )
 
 
 # Error codes after which a new login (the account password) lets sync go on.
 LOGIN_CODES = frozenset(
-    {"invalid_token", "refresh_reused", "token_revoked", "account_inactive", "unauthorised"}
+    {
+        "not_logged_in",
+        "invalid_token",
+        "refresh_reused",
+        "token_revoked",
+        "account_inactive",
+        "unauthorised",
+    }
 )

@@ -6,6 +6,7 @@
     ├── DeviceRevokedError     401 ``device_revoked`` (``wipe: true``): wipe the local store
     ├── LoginNeededError       the server no longer accepts this device's login
     ├── EnrolmentCodeError     the one-time code is unknown, used or expired
+    ├── EnrolledNotLoggedInError  enrolled (the code is spent), but the login after it failed
     ├── NotEnrolledError       no enrolment in this store yet
     └── ServerError            any other refusal; ``code`` is the server's code
 
@@ -71,6 +72,28 @@ class EnrolmentCodeError(SyncError):
             ),
             "invalid_enrolment_code",
         )
+
+
+class EnrolledNotLoggedInError(SyncError):
+    """The device is enrolled and its credential kept, but the login right after failed."""
+
+    def __init__(self, cause: SyncError) -> None:
+        if isinstance(cause, LoginNeededError):
+            what = _(
+                "This device is now linked to the dossier server, but the e-mail address or "
+                "password was not accepted."
+            )
+        else:
+            what = _("This device is now linked to the dossier server, but logging in failed.") + (
+                " " + cause.message
+            )
+        super().__init__(
+            what
+            + " "
+            + _("The code is used; you do not need a new one. Log in again to start syncing."),
+            cause.code,
+        )
+        self.cause = cause
 
 
 class NotEnrolledError(SyncError):

@@ -195,3 +195,48 @@ def test_a_sync_killed_in_the_middle_of_a_push_loses_nothing(
     with Session(world.engine) as session:
         on_server = sorted(str(m) for m in session.exec(select(ChangeRow.mutation_id)).all())
     assert on_server == queued  # every save exactly once
+
+
+def test_a_mistyped_login_at_enrolment_does_not_waste_the_code(
+    world: World, live_url: str, professional: Professional, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    mistyped = dataclasses.replace(professional, password="niet-het-goede-wachtwoord")
+    failed = run(home, "enrol", live_url, world.code(professional.org), who=mistyped)
+    assert failed.returncode == 1
+    assert "do not need a new one" in failed.stderr
+    assert "python main.py sync" in failed.stderr
+    assert mistyped.password not in failed.stdout + failed.stderr
+
+    # No password at hand: sync says a login is needed, and nothing is sent.
+    waiting = run(home, "sync")
+    assert waiting.returncode == 1
+    assert "Log in again" in waiting.stderr
+
+    # The right password logs the kept device credential in: no new code.
+    synced = run(home, "sync", who=professional)
+    assert synced.returncode == 0, synced.stderr
+    assert synced.stdout.splitlines()[0] == "Synced."
+    store = opened(home)
+    with store.reading() as (conn, sealer):
+        account = sync_state.load_account(conn, sealer)
+    store.close()
+    assert account is not None
+    assert account.refresh_token
+    assert account.account_id == str(professional.account_id)
+
+
+def test_a_mistyped_address_at_enrolment_is_corrected_at_the_next_login(
+    world: World, live_url: str, professional: Professional, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    mistyped = dataclasses.replace(professional, email="iemand.anders@example.org")
+    assert run(home, "enrol", live_url, world.code(professional.org), who=mistyped).returncode == 1
+    synced = run(home, "sync", who=professional)
+    assert synced.returncode == 0, synced.stderr
+    store = opened(home)
+    with store.reading() as (conn, sealer):
+        account = sync_state.load_account(conn, sealer)
+    store.close()
+    assert account is not None
+    assert account.email == professional.email
