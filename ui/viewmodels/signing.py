@@ -396,6 +396,40 @@ class SigningViewModel:
             log.warning("kept plan PDF unreadable: %s", type(error).__name__)
             return None
 
+    # -- earlier versions -------------------------------------------------------------------
+
+    @property
+    def earlier_versions(self) -> list[int]:
+        """Versions signed before the plan changed: their PDF stays available, oldest first."""
+        return [
+            v
+            for v in signing.signed_versions(self.store, self.meeting.id)
+            if v != self.status.current_version
+        ]
+
+    def earlier_text(self, version: int) -> str:
+        return _("Version {version} was signed before the plan changed.").format(version=version)
+
+    def earlier_file_name(self, version: int) -> str:
+        return f"keukentafel-plan-{self.plan.meeting_date.isoformat()}-v{version}.pdf"
+
+    async def earlier_pdf(self, version: int) -> bytes | None:
+        """The PDF of an earlier signed version: the kept copy, or made now and kept."""
+        self.pdf_error = None
+        try:
+            signed = signing.signed_plan(self.store, self.meeting.id, version)
+            pdf = signing.load_plan_pdf(self.store, signed)
+            if pdf is None:
+                pdf = await asyncio.to_thread(build_plan_pdf, signed, language=current_language())
+                signing.save_plan_pdf(self.store, signed, pdf)
+        except Exception as error:  # a damaged record, reportlab, disk: nothing else changes
+            log.warning("earlier plan PDF not made: %s", type(error).__name__)
+            self.pdf_error = _(
+                "The PDF of version {version} could not be made. Please try again."
+            ).format(version=version)
+            return None
+        return pdf
+
     async def make_pdf(self) -> bool:
         """Build the PDF off the UI thread, keep a sealed copy, hold it in ``pdf``."""
         if not self.done:

@@ -6,6 +6,10 @@ pad), the pad, "Clear" and "Sign", and the list of everyone with a tick once the
 everyone has signed: "The plan is signed", the check code, and "Make the PDF" (a progress ring
 while it is made off the UI thread), then "Save the PDF" through the file picker (in a browser
 this downloads the file; on a tablet it opens the system's save-or-share dialog).
+
+When the plan changed after it was signed, the earlier signed versions stay listed, each with
+"Save the PDF of version N" (the kept copy, or made then and kept): what was signed then stays
+available to the resident, next to the new version that needs new signatures.
 """
 
 from __future__ import annotations
@@ -200,7 +204,33 @@ class SigningView:
             )
         )
         side.append(ft.Row(controls=back, wrap=True, spacing=12))
+        side.extend(self._earlier())
         return self._columns(main, side)
+
+    def _earlier(self) -> list[ft.Control]:
+        """Earlier signed versions of the plan, each with its PDF to save or share."""
+        versions = self.vm.earlier_versions
+        if not versions:
+            return []
+        controls: list[ft.Control] = [
+            ft.Text(_("Earlier versions"), size=20, weight=ft.FontWeight.BOLD)
+        ]
+        for version in versions:
+            controls.append(ft.Text(self.vm.earlier_text(version), size=16))
+            controls.append(
+                ft.OutlinedButton(
+                    content=_("Save the PDF of version {version}").format(version=version),
+                    icon=ft.Icons.HISTORY,
+                    on_click=lambda _e, v=version: self._save_earlier(v),
+                    height=TOUCH,
+                )
+            )
+        if not self.vm.done:  # the signed screen shows these next to its own PDF already
+            if self.vm.pdf_error:
+                controls.append(message(self.vm.pdf_error, error=True))
+            if self.saved_note:
+                controls.append(message(self.saved_note, error=True))
+        return controls
 
     def _done(self) -> list[ft.Control]:
         vm = self.vm
@@ -266,6 +296,7 @@ class SigningView:
                 ]
             )
         )
+        side.extend(self._earlier())
         return self._columns(controls, side)
 
     # -- events --------------------------------------------------------------------------------
@@ -319,11 +350,24 @@ class SigningView:
         pdf = self.vm.pdf
         if pdf is None:
             return
+        await self._save_file(pdf, self.vm.file_name)
+
+    async def _save_earlier(self, version: int) -> None:
+        self.touch()
+        self.saved_note = None
+        pdf = await self.vm.earlier_pdf(version)
+        if pdf is None:  # the view-model says why in pdf_error
+            self.draw()
+            self.control.update()
+            return
+        await self._save_file(pdf, self.vm.earlier_file_name(version))
+
+    async def _save_file(self, pdf: bytes, file_name: str) -> None:
         if self.picker is None:
             self.picker = ft.FilePicker()
         try:
             await self.picker.save_file(
-                dialog_title=_("Save the plan"), file_name=self.vm.file_name, src_bytes=pdf
+                dialog_title=_("Save the plan"), file_name=file_name, src_bytes=pdf
             )
         except Exception as error:  # no file dialog here, the disk refused ...
             self.saved_note = _("The PDF could not be saved. It is still kept in the app.")

@@ -114,3 +114,23 @@ def test_a_banner_without_action_has_no_button() -> None:
 
     walk(banner)
     assert [b.visible for b in buttons] == [False]
+
+
+def test_an_earlier_signed_version_offers_its_pdf(store: CaseStore) -> None:
+    from dataclasses import replace
+    from datetime import timedelta
+
+    f = a_case_file()
+    store.add_case_files([f], today=TODAY, now=NOW)
+    vm = sv.SigningViewModel.open(store, f.case.id, now=Clock())
+    for _n in range(3):
+        scribble(vm)
+        assert vm.sign()
+    assert "Pdf van versie 1 opslaan" not in texts(view(vm, 1280).control)
+    agreement = f.agreements[0]
+    store.save_agreement(replace(agreement, due_date=agreement.due_date + timedelta(days=1)))
+    vm = sv.SigningViewModel.open(store, f.case.id, now=Clock())
+    for width in (390, 1280):
+        shown = texts(view(vm, width).control)
+        assert "Eerdere versies" in shown and "Pdf van versie 1 opslaan" in shown
+        assert "Versie 1 is ondertekend voordat het plan veranderde." in shown

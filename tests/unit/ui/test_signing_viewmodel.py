@@ -329,3 +329,29 @@ def test_a_damaged_signature_keeps_the_case_screen(
     entry = sv.signing_entry(store, case.case.id)
     assert entry is not None and not entry.signed
     assert entry.action == "" and "row-1" in entry.text  # no button; the record is named
+
+
+def test_an_earlier_signed_version_keeps_its_pdf_after_the_plan_changed(
+    store: CaseStore, case: CaseFile
+) -> None:
+    vm = sv.SigningViewModel.open(store, case.case.id, now=Clock())
+    assert vm.earlier_versions == []
+    for _n in range(3):
+        scribble(vm)
+        assert vm.sign()
+    assert vm.earlier_versions == []  # the signed version is the current one
+    agreement = case.agreements[0]
+    store.save_agreement(replace(agreement, due_date=agreement.due_date + timedelta(days=1)))
+    vm = sv.SigningViewModel.open(store, case.case.id, now=Clock())
+    assert vm.earlier_versions == [1]
+    assert vm.earlier_file_name(1).endswith("-v1.pdf")
+
+    pdf = asyncio.run(vm.earlier_pdf(1))
+    assert pdf is not None and vm.pdf_error is None
+    report = verify_pdf(pdf)
+    assert report.valid, report.all_problems
+    assert len(report.signers) == 3
+    first = signing.signed_plan(store, case.meetings[0].id, 1)
+    assert signing.load_plan_pdf(store, first) == pdf  # kept, and given again as it is
+    assert asyncio.run(vm.earlier_pdf(1)) == pdf
+    assert asyncio.run(vm.earlier_pdf(7)) is None and vm.pdf_error  # no such version: a message
