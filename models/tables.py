@@ -70,9 +70,14 @@ class CaseRow(SQLModel, table=True):
     # The MDO clock only runs for open cases without a "no MDO needed" decision: a partial index
     # keeps the overdue check from walking every closed case.
     __table_args__ = (
+        # Covering (migration 0010): the overdue report reads id and resident from the index.
         Index(
             "ix_cases_awaiting_meeting",
             "contact_date",
+            "id",
+            "resident_id",
+            "closed_on",
+            "no_meeting_decided_on",
             sqlite_where=text("closed_on IS NULL AND no_meeting_decided_on IS NULL"),
         ),
     )
@@ -121,8 +126,18 @@ class MeetingRow(SQLModel, table=True):
 
 class AgreementRow(SQLModel, table=True):
     __tablename__ = "agreements"
-    # The overdue query filters open agreements by due date: one composite index serves it.
-    __table_args__ = (Index("ix_agreements_status_due_date", "status", "due_date"),)
+    # The overdue query reads open agreements by due date from this partial index alone (it
+    # covers the columns the query names, so the large table rows are not read; migration 0010).
+    __table_args__ = (
+        Index(
+            "ix_agreements_open_due",
+            "status",
+            "due_date",
+            "id",
+            "case_id",
+            sqlite_where=text("status = 'open'"),
+        ),
+    )
     id: str = Field(primary_key=True)
     case_id: str = Field(foreign_key="cases.id", index=True)
     meeting_id: str = Field(foreign_key="meetings.id")

@@ -6,10 +6,12 @@ from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
 import models.tables  # noqa: F401  (registers the tables)
 from models import database
+from tests.support.memory_keyring import MemoryKeyring
 
 
 def test_migrations_match_the_table_classes(tmp_path: Path) -> None:
@@ -71,3 +73,58 @@ def test_an_older_store_upgrades_with_its_data(tmp_path: Path) -> None:
         reopened.close()
     finally:
         keyring.set_keyring(previous)
+
+
+def _indexes(engine: Engine, table: str) -> dict[str, list[str]]:
+    with engine.connect() as conn:
+        names = [r[1] for r in conn.exec_driver_sql(f"PRAGMA index_list({table})")]
+        return {
+            name: [r[2] for r in conn.exec_driver_sql(f"PRAGMA index_info({name})")]
+            for name in names
+            if not name.startswith("sqlite_autoindex")
+        }
+
+
+def test_0010_swaps_in_the_covering_overdue_indexes_on_a_store_with_data(
+    tmp_path: Path, memory_keyring: MemoryKeyring
+) -> None:
+    """Migration 0010 on a store in use: the overdue report gives the same rows before and after."""
+    from datetime import timedelta
+
+    from models import queries
+    from models.store import CaseStore
+    from tests.support.factories import NOW, PASSPHRASE, TODAY, a_case_file, floor_kdf_params
+
+    path = tmp_path / "old.db"
+    store = CaseStore.create(path, PASSPHRASE, now=NOW, kdf_params=floor_kdf_params())
+    waiting = a_case_file(name="Bram Jansen", contact=TODAY - timedelta(days=20), held_on=None)
+    waiting.meetings, waiting.agreements = [], []
+    store.add_case_files(
+        [waiting, a_case_file(held_on=TODAY - timedelta(days=15))], today=TODAY, now=NOW
+    )
+    at_head = queries.overdue(store, today=TODAY)
+    store.close()
+    assert [i.kind for i in at_head] == [queries.OverdueKind.AGREEMENT, queries.OverdueKind.MEETING]
+
+    engine = database.make_engine(path)
+    database.migrate(engine, "0009")
+    assert _indexes(engine, "agreements")["ix_agreements_status_due_date"] == ["status", "due_date"]
+    assert "ix_agreements_open_due" not in _indexes(engine, "agreements")
+    assert _indexes(engine, "cases")["ix_cases_awaiting_meeting"] == ["contact_date"]
+    engine.dispose()
+
+    reopened = CaseStore.open(path)  # brings the store to 0010 again
+    assert database.current_revision(reopened.engine) == database.head_revision()
+    agreements, cases = _indexes(reopened.engine, "agreements"), _indexes(reopened.engine, "cases")
+    assert agreements["ix_agreements_open_due"] == ["status", "due_date", "id", "case_id"]
+    assert "ix_agreements_status_due_date" not in agreements
+    assert cases["ix_cases_awaiting_meeting"] == [
+        "contact_date",
+        "id",
+        "resident_id",
+        "closed_on",
+        "no_meeting_decided_on",
+    ]
+    reopened.unlock(PASSPHRASE, now=NOW)
+    assert queries.overdue(reopened, today=TODAY) == at_head
+    reopened.close()
