@@ -10,13 +10,18 @@ after opening (a sealed column cannot be searched in SQL), on the professional's
 
 from __future__ import annotations
 
+import bisect
+import heapq
 import logging
+import operator
+import sqlite3
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Any
+from itertools import chain
+from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, Table, and_, case, cast, func, select
+from sqlalchemy import Connection, Integer, Table, and_, case, cast, func, select
 
 from models import records
 from models.deadlines import (
@@ -212,9 +217,12 @@ class OverdueKind(StrEnum):
     AGREEMENT = "agreement"
 
 
-@dataclass(frozen=True, slots=True)
-class OverdueItem:
-    """A meeting or agreement that is overdue or due soon."""
+class OverdueItem(NamedTuple):
+    """A meeting or agreement that is overdue or due soon.
+
+    A named tuple rather than a frozen dataclass: the report builds one per row (thousands), and a
+    tuple is made in half the time. Read it by field name; it is immutable like before.
+    """
 
     kind: OverdueKind
     case_id: str
@@ -224,52 +232,59 @@ class OverdueItem:
     damaged: bool = False
 
 
+# Each part reads only a covering index (migration 0010) plus two primary-key look-ups for the
+# name, and comes back in report order from that index: no sort step in SQL or in Python.
+_OVERDUE_AGREEMENTS_SQL = """
+SELECT a.due_date, a.id, a.case_id, r.id, r.name
+FROM agreements a
+JOIN cases c ON c.id = a.case_id
+JOIN residents r ON r.id = c.resident_id
+WHERE a.status = :open AND a.due_date <= :horizon
+ORDER BY a.due_date, a.id
+"""
+# NOT EXISTS probes the meetings index per open case; NOT IN would scan every meeting.
+_OVERDUE_MEETINGS_SQL = """
+SELECT c.contact_date, c.id, r.id, r.name
+FROM cases c
+JOIN residents r ON r.id = c.resident_id
+WHERE c.closed_on IS NULL AND c.no_meeting_decided_on IS NULL AND c.contact_date <= :mdo_horizon
+  AND NOT EXISTS (SELECT 1 FROM meetings m WHERE m.case_id = c.id AND m.held_on IS NOT NULL)
+ORDER BY c.contact_date, c.id
+"""
+_NAME_OF_AGREEMENT = operator.itemgetter(3, 4)  # (resident id, sealed name)
+_NAME_OF_MEETING = operator.itemgetter(2, 3)
+
+
+def _report_order(item: OverdueItem) -> tuple[date, str, str]:
+    return (item.deadline.due, item.kind, item.record_id)
+
+
 def overdue(store: CaseStore, *, today: date, include_due_soon: bool = True) -> list[OverdueItem]:
     """Overdue (and, unless told not to, due-soon) MDOs and agreements, most overdue first.
 
     An MDO counts when the case is open, has no "no MDO needed" decision and no meeting held.
+
+    Most overdue first means ``(deadline_urgency_key, kind, record_id)``. Every deadline in this
+    report is a running clock, whose urgency rank only grows with the due date (overdue, due soon,
+    on track), so that order equals ``(due, kind, record_id)``: SQL returns each part in it (ISO
+    dates sort as text) and the few MDOs are put in their place among the agreements.
     """
     horizon = today + timedelta(days=DUE_SOON_DAYS if include_due_soon else -1)
-    # NOT EXISTS probes the meetings index per open case; NOT IN would scan every meeting.
-    held = (
-        select(MEETINGS.c.id)
-        .where(MEETINGS.c.case_id == CASES.c.id, MEETINGS.c.held_on.is_not(None))
-        .exists()
-    )
-    meetings_q = (
-        select(
-            CASES.c.id, CASES.c.contact_date, RESIDENTS.c.id.label("resident_id"), RESIDENTS.c.name
-        )
-        .join(RESIDENTS, RESIDENTS.c.id == CASES.c.resident_id)
-        .where(
-            CASES.c.closed_on.is_(None),
-            CASES.c.no_meeting_decided_on.is_(None),
-            CASES.c.contact_date <= horizon - timedelta(days=MEETING_WINDOW_DAYS),
-            ~held,
-        )
-    )
-    agreements_q = (
-        select(
-            AGREEMENTS.c.id,
-            AGREEMENTS.c.case_id,
-            AGREEMENTS.c.due_date,
-            RESIDENTS.c.id.label("resident_id"),
-            RESIDENTS.c.name,
-        )
-        .join(CASES, CASES.c.id == AGREEMENTS.c.case_id)
-        .join(RESIDENTS, RESIDENTS.c.id == CASES.c.resident_id)
-        .where(
-            AGREEMENTS.c.status == AgreementStatus.OPEN.value,
-            AGREEMENTS.c.due_date <= horizon,
-        )
-    )
-    with store.reading() as (conn, sealer):
-        meeting_rows = conn.execute(meetings_q).all()
-        agreement_rows = conn.execute(agreements_q).all()
+    params = {
+        "open": AgreementStatus.OPEN.value,
+        "horizon": horizon.isoformat(),
+        "mdo_horizon": (horizon - timedelta(days=MEETING_WINDOW_DAYS)).isoformat(),
+    }
+    # Both parts in one read transaction (one snapshot). The driver's own cursor: SQLAlchemy's
+    # row objects cost about 1 us per row here, and these columns need no type conversion.
+    with store.reading() as (conn, sealer), conn.begin():
+        cursor = _driver_connection(conn).cursor()
+        agreement_rows = cursor.execute(_OVERDUE_AGREEMENTS_SQL, params).fetchall()
+        meeting_rows = cursor.execute(_OVERDUE_MEETINGS_SQL, params).fetchall()
+        cursor.close()
         # Each resident's name opened once, in one flat loop (the bulk of this report's cost).
         names = sealer.open_texts(
-            [(r.resident_id, r.name) for r in meeting_rows]
-            + [(r.resident_id, r.name) for r in agreement_rows],
+            chain(map(_NAME_OF_AGREEMENT, agreement_rows), map(_NAME_OF_MEETING, meeting_rows)),
             table="residents",
             column="name",
         )
@@ -277,32 +292,46 @@ def overdue(store: CaseStore, *, today: date, include_due_soon: bool = True) -> 
         if name is None:
             log.warning("damaged record %s in %s.%s", resident_id, "residents", "name")
 
-    # Plain tuple unpacking: attribute access on thousands of result rows costs more than the rules.
-    meeting, agreement, open_ = OverdueKind.MEETING, OverdueKind.AGREEMENT, AgreementStatus.OPEN
-    items = [
-        OverdueItem(
-            meeting,
-            case_id,
-            case_id,
-            names[resident_id],
-            meeting_deadline(contact, held_on=None, no_meeting_decided_on=None, today=today),
-            damaged=names[resident_id] is None,
+    # Thousands of rows share a few hundred due dates: one Deadline per date (it is frozen, so
+    # sharing is safe), each date parsed once.
+    deadlines = {
+        due: agreement_deadline(
+            due_date=date.fromisoformat(due), status=AgreementStatus.OPEN, done_on=None, today=today
         )
-        for case_id, contact, resident_id, _ in meeting_rows
-    ]
-    items += [
-        OverdueItem(
-            agreement,
-            case_id,
-            agreement_id,
-            names[resident_id],
-            agreement_deadline(due_date=due, status=open_, done_on=None, today=today),
-            damaged=names[resident_id] is None,
+        for due in {row[0] for row in agreement_rows}
+    }
+    # tuple.__new__ makes the named tuple without the Python-level __new__ of OverdueItem (the
+    # same fields, in their order): a fifth of the cost of this loop.
+    new, agreement = tuple.__new__, OverdueKind.AGREEMENT
+    items: list[OverdueItem] = []
+    append = items.append
+    for due, agreement_id, case_id, resident_id, _ in agreement_rows:
+        name = names[resident_id]
+        append(
+            new(OverdueItem, (agreement, case_id, agreement_id, name, deadlines[due], name is None))
         )
-        for agreement_id, case_id, due, resident_id, _ in agreement_rows
-    ]
-    items.sort(key=lambda i: (deadline_urgency_key(i.deadline), i.kind, i.record_id))
-    return items
+    meeting_items = []
+    for contact, case_id, resident_id, _ in meeting_rows:
+        name = names[resident_id]
+        deadline = meeting_deadline(
+            date.fromisoformat(contact), held_on=None, no_meeting_decided_on=None, today=today
+        )
+        meeting_items.append(
+            OverdueItem(OverdueKind.MEETING, case_id, case_id, name, deadline, name is None)
+        )
+    # Both lists are in report order. A few MDOs are inserted in their place (a binary search
+    # each); many are merged, which reads every item's key once.
+    if len(meeting_items) * 16 <= len(items):
+        for item in meeting_items:
+            bisect.insort(items, item, key=_report_order)
+        return items
+    return list(heapq.merge(items, meeting_items, key=_report_order))
+
+
+def _driver_connection(conn: Connection) -> sqlite3.Connection:
+    raw = conn.connection.driver_connection
+    assert isinstance(raw, sqlite3.Connection)
+    return raw
 
 
 __all__ = [

@@ -28,7 +28,7 @@ import hmac
 import json
 import os
 import struct
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -77,6 +77,9 @@ def _ad_prefix(key_id: bytes, table: str, column: str) -> bytes:
             _length_prefixed(column.encode("utf-8")),
         )
     )
+
+
+_Decrypt = Callable[[bytes, bytes, bytes], bytes]
 
 
 def associated_data(*, key_id: bytes, table: str, column: str, row_id: str) -> bytes:
@@ -221,9 +224,9 @@ class Sealer:
         """
         if self._current_key_id is None:
             raise LockedError()
-        ciphers = self._ciphers
-        pack = _LENGTH.pack
-        prefixes: dict[bytes, bytes] = {}
+        # Per header (version + key id), looked up once: the key's decrypt and the associated data
+        # up to the row id, by the id's length (ids are UUIDs: one length).
+        headers: dict[bytes, tuple[_Decrypt, bytes, dict[int, bytes]] | None] = {}
         opened: dict[str, str | None] = {}
         for row_id, blob in pairs:
             if row_id in opened:
@@ -231,25 +234,39 @@ class Sealer:
             if blob is None:
                 opened[row_id] = ""
                 continue
+            if type(blob) is not bytes:  # a memoryview or bytearray from a driver
+                blob = bytes(blob)
+            header = blob[:_NONCE_START]
+            if header in headers:
+                found = headers[header]
+            else:
+                found = headers[header] = self._header_opener(header, table, column)
             text: str | None = None
-            if len(blob) >= _MIN_BLOB_SIZE and blob[0] == FORMAT_VERSION:
-                key_id = bytes(blob[1:_NONCE_START])
-                cipher = ciphers.get(key_id)
-                if cipher is not None:
-                    prefix = prefixes.get(key_id)
-                    if prefix is None:
-                        prefix = prefixes[key_id] = _ad_prefix(key_id, table, column)
-                    rid = row_id.encode("utf-8")
-                    try:
-                        text = cipher.decrypt(
-                            bytes(blob[_NONCE_START:_HEADER_SIZE]),
-                            bytes(blob[_HEADER_SIZE:]),
-                            prefix + pack(len(rid)) + rid,
-                        ).decode("utf-8")
-                    except (InvalidTag, UnicodeDecodeError):
-                        text = None
+            if found is not None and len(blob) >= _MIN_BLOB_SIZE:
+                decrypt, prefix, ad_by_length = found
+                rid = row_id.encode("utf-8")
+                ad = ad_by_length.get(len(rid))
+                if ad is None:
+                    ad = ad_by_length[len(rid)] = prefix + _LENGTH.pack(len(rid))
+                try:
+                    plain = decrypt(blob[_NONCE_START:_HEADER_SIZE], blob[_HEADER_SIZE:], ad + rid)
+                    text = plain.decode("utf-8")
+                except (InvalidTag, UnicodeDecodeError):
+                    text = None
             opened[row_id] = text
         return opened
+
+    def _header_opener(
+        self, header: bytes, table: str, column: str
+    ) -> tuple[_Decrypt, bytes, dict[int, bytes]] | None:
+        """For ``open_texts``: how to open values with this header; ``None`` if none can open."""
+        if len(header) != _NONCE_START or header[0] != FORMAT_VERSION:
+            return None
+        key_id = header[1:]
+        cipher = self._ciphers.get(key_id)
+        if cipher is None:
+            return None
+        return cipher.decrypt, _ad_prefix(key_id, table, column), {}
 
     # -- text and JSON ----------------------------------------------------------------------------
 

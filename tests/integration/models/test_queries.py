@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import sqlite3
+import uuid
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from models import queries
-from models.deadlines import DeadlineState
-from models.domain import AgreementStatus, CaseStage, NoMeetingDecision
+from models.deadlines import (
+    DeadlineState,
+    agreement_deadline,
+    deadline_urgency_key,
+    meeting_deadline,
+)
+from models.domain import AgreementStatus, CaseFile, CaseStage, NoMeetingDecision
 from models.errors import DamagedRecordError, RecordNotFoundError, ValidationError
 from models.store import CaseStore
 from tests.support.factories import NOW, TODAY, a_case_file
@@ -149,3 +156,81 @@ def test_flipped_bit_is_detected(store: CaseStore, store_path: Path) -> None:
     with pytest.raises(DamagedRecordError) as caught:
         queries.case_file(store, f.case.id)
     assert (caught.value.table, caught.value.column) == ("cases", "question")
+
+
+def _mdo_waiting(name: str, contact_days_ago: int) -> CaseFile:
+    f = a_case_file(name=name, contact=TODAY - timedelta(days=contact_days_ago), held_on=None)
+    f.meetings, f.agreements = [], []
+    return f
+
+
+def _running(name: str, held_days_ago: int) -> CaseFile:
+    f = a_case_file(name=name, held_on=TODAY - timedelta(days=held_days_ago))
+    # Several agreements due on the same days, so ties are broken by kind and record id.
+    extra = [
+        replace(f.agreements[0], id=str(uuid.uuid4()), due_date=TODAY - timedelta(days=d))
+        for d in (4, 4, 1, 0, -2)
+    ]
+    f.agreements += extra
+    return f
+
+
+@pytest.mark.parametrize(
+    ("waiting", "running"),
+    [(1, 10), (12, 2)],  # few MDOs among many agreements, and the other way round
+    ids=["few-mdos", "many-mdos"],
+)
+def test_overdue_report_order_is_the_urgency_rule(
+    store: CaseStore, waiting: int, running: int
+) -> None:
+    """SQL hands the rows over in order; that order must be the documented urgency rule."""
+    files = [_mdo_waiting(f"Bewoner W{i}", 8 + 3 * i) for i in range(waiting)]
+    # An MDO due on the same day as agreements (contact 18 days ago: due 4 days ago).
+    files.append(_mdo_waiting("Bewoner Gelijk", 18))
+    files += [_running(f"Bewoner R{i}", 15 + i) for i in range(running)]
+    store.add_case_files(files, today=TODAY, now=NOW)
+
+    items = queries.overdue(store, today=TODAY)
+
+    expected = sorted(items, key=lambda i: (deadline_urgency_key(i.deadline), i.kind, i.record_id))
+    assert items == expected
+    agreement_ids = {a.id: a for f in files for a in f.agreements}
+    for item in items:
+        if item.kind is queries.OverdueKind.AGREEMENT:
+            a = agreement_ids[item.record_id]
+            assert item.case_id == a.case_id
+            assert item.deadline == agreement_deadline(
+                due_date=a.due_date, status=a.status, done_on=None, today=TODAY
+            )
+        else:
+            f = next(f for f in files if f.case.id == item.case_id)
+            assert item.record_id == item.case_id
+            assert item.deadline == meeting_deadline(
+                f.case.contact_date, held_on=None, no_meeting_decided_on=None, today=TODAY
+            )
+        assert item.deadline.days_left <= 3 and not item.damaged and item.resident_name
+    # Every open agreement and waiting MDO within the horizon, nothing else.
+    due_by = TODAY + timedelta(days=3)
+    assert sorted(i.record_id for i in items if i.kind is queries.OverdueKind.AGREEMENT) == sorted(
+        a.id for a in agreement_ids.values() if a.due_date <= due_by
+    )
+    assert len([i for i in items if i.kind is queries.OverdueKind.MEETING]) == len(
+        [f for f in files if not f.meetings and f.case.contact_date + timedelta(days=14) <= due_by]
+    )
+    only_overdue = queries.overdue(store, today=TODAY, include_due_soon=False)
+    assert only_overdue == [i for i in items if i.deadline.days_left < 0]
+
+
+def test_overdue_report_reads_covering_indexes(store: CaseStore) -> None:
+    """The plan the report gets (not timed): each part from its covering index (migration 0010)."""
+    params = {"open": "open", "horizon": TODAY.isoformat(), "mdo_horizon": TODAY.isoformat()}
+    with store.reading() as (conn, _sealer):
+        plans = [
+            " | ".join(row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params))
+            for sql in (queries._OVERDUE_AGREEMENTS_SQL, queries._OVERDUE_MEETINGS_SQL)
+        ]
+    agreements_plan, meetings_plan = plans
+    assert "SEARCH a USING COVERING INDEX ix_agreements_open_due" in agreements_plan
+    assert "SEARCH c USING COVERING INDEX ix_cases_awaiting_meeting" in meetings_plan
+    # The index hands the rows over in report order: no sort step.
+    assert "TEMP B-TREE" not in agreements_plan and "TEMP B-TREE" not in meetings_plan

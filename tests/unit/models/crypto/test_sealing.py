@@ -311,3 +311,33 @@ def test_open_texts_refuses_when_locked() -> None:
     sealer.wipe()
     with pytest.raises(LockedError):
         sealer.open_texts([], table="residents", column="name")
+
+
+def test_open_texts_takes_any_bytes_like_and_every_key_of_a_rotation() -> None:
+    old_key, new_key = DataKey.generate(), DataKey.generate()
+    rotating = Sealer({old_key.key_id: old_key, new_key.key_id: new_key}, current=new_key.key_id)
+    ids = [f"3f1c9a0e-0000-4000-8000-00000000001{i}" for i in range(7)]
+    short = _name_blob(ids[5], "Kort")[:20]  # header complete, tag cut off
+    wrong_version = b"\x02" + _name_blob(ids[6], "Versie", rotating)[1:]
+    opened = rotating.open_texts(
+        [
+            (ids[0], _name_blob(ids[0], "Oud Sleutel", Sealer(old_key))),
+            (ids[1], _name_blob(ids[1], "Nieuw Sleutel", rotating)),
+            (ids[2], memoryview(_name_blob(ids[2], "Geheugen Zicht", rotating))),  # type: ignore[list-item]
+            (ids[3], bytearray(_name_blob(ids[3], "Byte Rij", rotating))),  # type: ignore[list-item]
+            (ids[4], b""),
+            (ids[5], short),
+            (ids[6], wrong_version),
+        ],
+        table="residents",
+        column="name",
+    )
+    assert opened == {
+        ids[0]: "Oud Sleutel",
+        ids[1]: "Nieuw Sleutel",
+        ids[2]: "Geheugen Zicht",
+        ids[3]: "Byte Rij",
+        ids[4]: None,
+        ids[5]: None,
+        ids[6]: None,
+    }
