@@ -398,7 +398,9 @@ def _health(plan: Plan, st: _Styles) -> list[Flowable]:
     ]
 
 
-def _signatures(signatures: Sequence[Signature], st: _Styles, language: str) -> list[Flowable]:
+def _signatures(
+    plan: Plan, signatures: Sequence[Signature], st: _Styles, language: str
+) -> list[Flowable]:
     out: list[Flowable] = [_p(_("Signatures"), st.heading)]
     if not signatures:
         return [*out, _p(_("Nobody has signed yet."), st.body)]
@@ -423,6 +425,26 @@ def _signatures(signatures: Sequence[Signature], st: _Styles, language: str) -> 
             )
         )
         out.append(KeepTogether([row, Spacer(1, 3 * mm)]))
+    return out + _not_signed(plan, signatures, st)
+
+
+def _not_signed(plan: Plan, signatures: Sequence[Signature], st: _Styles) -> list[Flowable]:
+    """Who took part but did not sign this version (the plan holds for those who did)."""
+    signed = {s.record.signer_id for s in signatures}
+    missing = [p for p in plan.participants if p.id not in signed]
+    if not missing:
+        return []
+    out: list[Flowable] = [_p(_("These people took part but did not sign:"), st.body)]
+    for p in missing:
+        label = p.relation or role_label(p.role)
+        out.append(
+            Paragraph(
+                f"{escape(displayable(p.name))} ({escape(displayable(label))})",
+                st.item,
+                bulletText="\u2022",
+            )
+        )
+    out.append(Spacer(1, 3 * mm))
     return out
 
 
@@ -437,9 +459,9 @@ def _check_section(plan: Plan, st: _Styles) -> list[Flowable]:
                 Spacer(1, 2 * mm),
                 _p(
                     _(
-                        "Everyone signed exactly this text. Do you want to know if nothing has "
-                        "changed? Ask your care worker to open the plan in the app. The app shows "
-                        "a check code. It must be the same as the code above."
+                        "Everyone who signed above signed exactly this text. Do you want to know "
+                        "if nothing has changed? Ask your care worker to open the plan in the app. "
+                        "The app shows a check code. It must be the same as the code above."
                     ),
                     st.body,
                 ),
@@ -494,7 +516,7 @@ def render_plan_pdf(
     story += _list_section(_("I need"), shown.needs, st)
     story += _agreements(shown, st, language)
     story += _health(shown, st)
-    story += _signatures(signatures, st, language)
+    story += _signatures(shown, signatures, st, language)
     story += _check_section(shown, st)
 
     digest = plan_hash(plan)

@@ -471,6 +471,8 @@ def sign_plan(
                 _signature_row(sealer, version_id, position, record, image)
             )
         )
+        # A PDF kept from before this signature no longer shows every signature: make it anew.
+        conn.execute(update(PLAN_VERSIONS).where(PLAN_VERSIONS.c.id == version_id).values(pdf=None))
     return record
 
 

@@ -43,7 +43,7 @@ from PIL import Image, ImageDraw
 from models import queries, signing
 from models.domain import CaseFile, Meeting, ParticipantRole
 from models.errors import KeukentafelError, RecordNotFoundError
-from models.i18n import _, current_language
+from models.i18n import _, current_language, ngettext
 from models.plan import Plan, PlanParticipant
 from models.plan_pdf import build_plan_pdf, format_moment
 from models.store import CaseStore
@@ -229,6 +229,7 @@ class SigningViewModel:
         self.pdf: bytes | None = None
         self.pdf_busy = False
         self.pdf_error: str | None = None
+        self.finished_partly = False  # "finish without the others": not kept, asked each time
         self.refresh()
 
     @classmethod
@@ -280,6 +281,31 @@ class SigningViewModel:
         return self.current is None
 
     @property
+    def can_finish_partly(self) -> bool:
+        """Someone present will not or cannot sign: once the resident has signed, the others
+        may be left out. The plan holds for those who signed; the PDF names who did not."""
+        return not self.done and self.signed_count > 0
+
+    def finish_partly(self) -> None:
+        if self.can_finish_partly:
+            self.finished_partly = True
+            self.pad.clear()
+            self.error = None
+            self.pdf = self.kept_pdf()
+
+    @property
+    def finished(self) -> bool:
+        """Signing is over for now: everyone signed, or the rest was left out."""
+        return self.done or (self.finished_partly and self.signed_count > 0)
+
+    @property
+    def not_signed_text(self) -> str | None:
+        missing = [line.name for line in self.signers if not line.signed]
+        if not missing:
+            return None
+        return _("Did not sign: {names}.").format(names=", ".join(missing))
+
+    @property
     def signed_count(self) -> int:
         return sum(1 for line in self.signers if line.signed)
 
@@ -288,6 +314,10 @@ class SigningViewModel:
         total = len(self.signers)
         if self.done:
             return _("Everyone has signed ({total} of {total}).").format(total=total)
+        if self.finished:
+            return ngettext(
+                "{n} of {total} has signed.", "{n} of {total} have signed.", self.signed_count
+            ).format(n=self.signed_count, total=total)
         return _("Signature {n} of {total}").format(n=self.signed_count + 1, total=total)
 
     @property
@@ -299,7 +329,7 @@ class SigningViewModel:
                 "Version {signed} of the plan was signed, but the plan has changed since. "
                 "This is version {current}: it needs new signatures."
             ).format(signed=status.signed_version, current=status.current_version)
-        if self.done:
+        if self.finished:
             return _("Version {version} of the plan is signed. It cannot change any more.").format(
                 version=status.current_version
             )
@@ -385,8 +415,9 @@ class SigningViewModel:
         return f"keukentafel-plan-{self.plan.meeting_date.isoformat()}-v{self.plan.version}.pdf"
 
     def kept_pdf(self) -> bytes | None:
-        """The sealed copy kept in the store for this version, if it was made before."""
-        if not self.done:
+        """The sealed copy kept in the store for this version, if it was made before (a new
+        signature drops it: see ``signing.sign_plan``)."""
+        if not self.finished:
             return None
         try:
             return signing.load_plan_pdf(
@@ -432,7 +463,7 @@ class SigningViewModel:
 
     async def make_pdf(self) -> bool:
         """Build the PDF off the UI thread, keep a sealed copy, hold it in ``pdf``."""
-        if not self.done:
+        if not self.finished:
             return False
         self.pdf_busy, self.pdf_error = True, None
         try:

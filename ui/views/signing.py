@@ -7,6 +7,11 @@ everyone has signed: "The plan is signed", the check code, and "Make the PDF" (a
 while it is made off the UI thread), then "Save the PDF" through the file picker (in a browser
 this downloads the file; on a tablet it opens the system's save-or-share dialog).
 
+Someone present may not want to sign, or may have left: once the resident has signed, "Finish
+without the others" ends the signing for now (not stored: the case screen keeps saying "partly
+signed", and they can still sign later). The PDF then holds the signatures made and names who did
+not sign; a later signature drops the kept PDF so a new one shows everyone.
+
 When the plan changed after it was signed, the earlier signed versions stay listed, each with
 "Save the PDF of version N" (the kept copy, or made then and kept): what was signed then stays
 available to the resident, next to the new version that needs new signatures.
@@ -64,14 +69,14 @@ class SigningView:
             expand=True,
             horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
         )
-        if vm.done:
+        if vm.finished:
             vm.pdf = vm.kept_pdf()
         self.draw()
 
     # -- drawing -------------------------------------------------------------------------------
 
     def draw(self) -> None:
-        self.control.controls = self._done() if self.vm.done else self._signing()
+        self.control.controls = self._done() if self.vm.finished else self._signing()
 
     def _signer_list(self) -> ft.Control:
         def row(line: SignerLine) -> ft.Control:
@@ -204,6 +209,24 @@ class SigningView:
             )
         )
         side.append(ft.Row(controls=back, wrap=True, spacing=12))
+        if vm.can_finish_partly:
+            side.append(
+                ft.Text(
+                    _(
+                        "Does someone not want to sign, or did they leave? Finish without them. "
+                        "The PDF shows who did not sign."
+                    ),
+                    size=16,
+                )
+            )
+            side.append(
+                ft.OutlinedButton(
+                    content=_("Finish without the others"),
+                    icon=ft.Icons.DONE_ALL,
+                    on_click=self._finish_partly,
+                    height=TOUCH,
+                )
+            )
         side.extend(self._earlier())
         return self._columns(main, side)
 
@@ -225,7 +248,7 @@ class SigningView:
                     height=TOUCH,
                 )
             )
-        if not self.vm.done:  # the signed screen shows these next to its own PDF already
+        if not self.vm.finished:  # the signed screen shows these next to its own PDF already
             if self.vm.pdf_error:
                 controls.append(message(self.vm.pdf_error, error=True))
             if self.saved_note:
@@ -248,8 +271,10 @@ class SigningView:
                 _("The plan is signed"), size=28 if self.phone else 34, weight=ft.FontWeight.BOLD
             ),
             *self._head(),
-            ft.Text(_("The plan on paper"), size=20, weight=ft.FontWeight.BOLD),
         ]
+        if vm.not_signed_text:
+            controls.append(ft.Text(vm.not_signed_text, size=18))
+        controls.append(ft.Text(_("The plan on paper"), size=20, weight=ft.FontWeight.BOLD))
         if vm.pdf_busy:
             controls.append(
                 ft.Row(
@@ -327,6 +352,13 @@ class SigningView:
         self.control.update()
         if signed:
             await self.control.scroll_to(offset=0, duration=0)
+
+    async def _finish_partly(self) -> None:
+        self.touch()
+        self.vm.finish_partly()
+        self.draw()
+        self.control.update()
+        await self.control.scroll_to(offset=0, duration=0)
 
     def _to_meeting(self) -> None:
         self.vm.return_to_meeting()

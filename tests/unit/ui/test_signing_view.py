@@ -134,3 +134,17 @@ def test_an_earlier_signed_version_offers_its_pdf(store: CaseStore) -> None:
         shown = texts(view(vm, width).control)
         assert "Eerdere versies" in shown and "Pdf van versie 1 opslaan" in shown
         assert "Versie 1 is ondertekend voordat het plan veranderde." in shown
+
+
+def test_finishing_without_the_others_shows_who_did_not_sign(store: CaseStore) -> None:
+    f = a_case_file()
+    store.add_case_files([f], today=TODAY, now=NOW)
+    vm = sv.SigningViewModel.open(store, f.case.id, now=Clock())
+    assert "Afronden zonder de anderen" not in texts(view(vm, 1280).control)
+    scribble(vm)
+    assert vm.sign()
+    assert "Afronden zonder de anderen" in texts(view(vm, 390).control)
+    vm.finish_partly()
+    shown = texts(view(vm, 1280).control)
+    assert "Het plan is ondertekend" in shown and "1 van de 3 heeft getekend." in shown
+    assert any(t.startswith("Niet getekend: ") for t in shown) and "Pdf maken" in shown

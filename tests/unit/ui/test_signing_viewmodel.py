@@ -355,3 +355,38 @@ def test_an_earlier_signed_version_keeps_its_pdf_after_the_plan_changed(
     assert signing.load_plan_pdf(store, first) == pdf  # kept, and given again as it is
     assert asyncio.run(vm.earlier_pdf(1)) == pdf
     assert asyncio.run(vm.earlier_pdf(7)) is None and vm.pdf_error  # no such version: a message
+
+
+def test_finishing_without_someone_who_will_not_sign(
+    store: CaseStore, case: CaseFile, dutch: None
+) -> None:
+    vm = sv.SigningViewModel.open(store, case.case.id, now=Clock())
+    assert not vm.can_finish_partly  # the resident signs first
+    vm.finish_partly()
+    assert not vm.finished
+    scribble(vm)
+    assert vm.sign()  # the resident
+    scribble(vm)
+    assert vm.sign()  # the second person; the third will not sign
+    assert vm.can_finish_partly and not vm.finished
+    assert not asyncio.run(vm.make_pdf())
+    vm.finish_partly()
+    assert vm.finished and not vm.done
+    assert vm.progress_text == "2 van de 3 hebben getekend."
+    third = vm.signers[2].name
+    assert vm.not_signed_text == f"Niet getekend: {third}."
+    assert asyncio.run(vm.make_pdf()) and vm.pdf is not None
+    report = verify_pdf(vm.pdf)
+    assert report.valid, report.all_problems
+    assert len(report.signers) == 2
+    assert vm.kept_pdf() == vm.pdf
+
+    # Later the third person signs after all: the kept PDF is dropped, a new one shows all three.
+    later = sv.SigningViewModel.open(store, case.case.id, now=Clock())
+    assert not later.finished and later.current is not None
+    assert later.current.name == third
+    scribble(later)
+    assert later.sign() and later.done
+    assert later.kept_pdf() is None
+    assert asyncio.run(later.make_pdf()) and later.pdf is not None
+    assert len(verify_pdf(later.pdf).signers) == 3
