@@ -6,9 +6,17 @@ from collections.abc import Iterator
 
 import keyring
 import pytest
+from hypothesis import HealthCheck, settings
 
 from models.i18n import current_language, set_language
 from tests.support.memory_keyring import MemoryKeyring
+
+# No time limits in tests (performance is measured in bench/): Hypothesis's 200 ms deadline per
+# example and its "too slow" health check fail at random on a loaded 2-core CI machine.
+settings.register_profile(
+    "keukentafel", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("keukentafel")
 
 
 @pytest.fixture
