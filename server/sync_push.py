@@ -11,11 +11,14 @@ tests/support/fake_dossier.py (the executable specification).
 - A record's later mutations in a batch are skipped (no result) once one of them is not applied.
 - The whole push runs under the ``sync_head`` lock, so sequence numbers are handed out and
   committed in order: a pull that sees seq N has seen every seq below N.
-- Round trips, not rows, are what a push costs (bench/sync_ingest.py): under the lock, one query
-  each fetches the batch's earlier applied mutations, its records, its cases' access rows and the
-  pusher's memberships; new rows are flushed together, the change log and applied-mutation rows
-  with one executemany each; the read model is brought in step once for the whole batch at its
-  end, a few statements per table (``projection.project_batch``).
+- Round trips and Python per row, not rows, are what a push costs (bench/sync_ingest.py): under
+  the lock, one query each fetches the batch's earlier applied mutations, its records, its cases'
+  access rows and the pusher's memberships. The batch then works on plain objects (``_Record``,
+  ``_Access``; no ORM objects per row) and writes at its end, one statement per table
+  (``server.bulk``: COPY on PostgreSQL; updated records with one executemany), and brings the
+  read model in step once for the whole batch, a few statements per table
+  (``projection.project_batch``). Membership rows are written early only when a query needs
+  them (a participant that changes again).
 Authorisation and consent are in server/authorisation.py; audit rows commit with the changes.
 """
 
@@ -24,14 +27,13 @@ from __future__ import annotations
 import uuid
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, insert, update
+from sqlalchemy import Table, bindparam, delete, update
 from sqlmodel import Session, col, select
 
-from server import audit
+from server import audit, bulk
 from server.audit import Action, Result
 from server.authorisation import is_member
 from server.models.accounts import Account
-from server.models.audit import AuditEventBase
 from server.models.dossier import (
     AppliedMutation,
     CaseAccess,
@@ -56,29 +58,117 @@ from sync.protocol import (
 DELETED_FIELD = "__deleted__"
 _CHANGE_LOG: Table = cast(Any, ChangeRow).__table__
 _APPLIED: Table = cast(Any, AppliedMutation).__table__
+_RECORDS: Table = cast(Any, DossierRecord).__table__
+_ACCESS: Table = cast(Any, CaseAccess).__table__
+_MEMBERS: Table = cast(Any, CaseMember).__table__
+_COLUMNS = (
+    "entity",
+    "record_id",
+    "case_id",
+    "fields",
+    "last_change",
+    "deleted_seq",
+    "deleted_by",
+    "seq",
+)
 CONSENT_FIELD = "consent_given"
 ACCOUNT_FIELD = "account_id"  # on a participant record: the professional's server account
 
 
-class _Batch:
-    """One push in progress: the sequence counter and the audit rows to write with it."""
+class _Record:
+    """A dossier record as the batch sees it: read under the lock, changed in memory, written at
+    the end (inserted when ``stored`` is False, else updated). Cheaper than an ORM object."""
+
+    __slots__ = (
+        "case_id",
+        "deleted_by",
+        "deleted_seq",
+        "entity",
+        "fields",
+        "last_change",
+        "record_id",
+        "seq",
+        "stored",
+    )
 
     def __init__(
-        self, session: Session, principal: Principal, head: SyncHead, arriving: set[uuid.UUID]
+        self,
+        entity: str,
+        record_id: uuid.UUID,
+        case_id: uuid.UUID,
+        fields: dict[str, Any],
+        last_change: dict[str, Any],
+        deleted_seq: int | None,
+        deleted_by: uuid.UUID | None,
+        seq: int,
+        *,
+        stored: bool,
+    ) -> None:
+        self.entity = entity
+        self.record_id = record_id
+        self.case_id = case_id
+        self.fields = fields
+        self.last_change = last_change
+        self.deleted_seq = deleted_seq
+        self.deleted_by = deleted_by
+        self.seq = seq
+        self.stored = stored
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "entity": self.entity,
+            "record_id": self.record_id,
+            "case_id": self.case_id,
+            "fields": self.fields,
+            "last_change": self.last_change,
+            "deleted_seq": self.deleted_seq,
+            "deleted_by": self.deleted_by,
+            "seq": self.seq,
+        }
+
+
+class _Access:
+    """A case's access row as the batch sees it (see ``_Record``)."""
+
+    __slots__ = ("case_id", "consent_given", "created_by", "organisation_id", "stored")
+
+    def __init__(
+        self,
+        case_id: uuid.UUID,
+        organisation_id: uuid.UUID,
+        created_by: uuid.UUID,
+        consent_given: bool,
+        *,
+        stored: bool | None,
+    ) -> None:
+        self.case_id = case_id
+        self.organisation_id = organisation_id
+        self.created_by = created_by
+        self.consent_given = consent_given
+        self.stored = stored  # the consent in the database; None: no row yet
+
+
+class _Batch:
+    """One push in progress: the sequence counter and the rows to write with it."""
+
+    def __init__(
+        self, session: Session, principal: Principal, seq: int, arriving: set[uuid.UUID]
     ) -> None:
         self.session = session
         self.principal = principal
-        self.head = head
+        self.seq = self.first_seq = seq  # the last sequence number handed out
+        self.device = str(principal.device_id)
         self.arriving = arriving  # cases this batch ends with consent for
-        self.events: list[AuditEventBase] = []
+        self.events: list[dict[str, Any]] = []  # audit rows (audit.event_row)
         # Prefetched under the lock (see prefetch) and kept up to date as the batch applies.
         self.applied: dict[uuid.UUID, tuple[str, int]] = {}  # mutation id -> (digest, seq)
         self.new_applied: list[dict[str, Any]] = []  # applied_mutation rows, written at the end
         self.changes: list[dict[str, Any]] = []  # change_log rows, written at the end
-        self.records: dict[tuple[str, uuid.UUID], DossierRecord] = {}
-        self.access: dict[uuid.UUID, CaseAccess] = {}
+        self.records: dict[tuple[str, uuid.UUID], _Record] = {}
+        self.access: dict[uuid.UUID, _Access] = {}
         self.members: set[uuid.UUID] = set()  # cases the pusher is a member of
-        self.touched: dict[tuple[str, uuid.UUID], DossierRecord] = {}  # for the read model
+        self.new_members: list[dict[str, Any]] = []  # case_member rows not written yet
+        self.touched: dict[tuple[str, uuid.UUID], _Record] = {}  # to write, in order applied
 
     def prefetch(self, mutations: list[Mutation]) -> None:
         session, principal = self.session, self.principal
@@ -87,53 +177,135 @@ class _Batch:
         mutation_ids = {m.mutation_id for m in mutations}
         record_ids = {m.record_id for m in mutations}
         case_ids = {m.case_id for m in mutations}
-        for seen in session.exec(
-            select(AppliedMutation).where(
-                AppliedMutation.device_id == principal.device_id,
-                col(AppliedMutation.mutation_id).in_(mutation_ids),
+        for mutation_id, digest, seq in session.execute(
+            select(_APPLIED.c.mutation_id, _APPLIED.c.digest, _APPLIED.c.seq).where(
+                _APPLIED.c.device_id == principal.device_id,
+                bulk.among(session, _APPLIED.c.mutation_id, mutation_ids),
             )
         ):
-            self.applied[seen.mutation_id] = (seen.digest, seen.seq)
+            self.applied[mutation_id] = (digest, seq)
         entities = {m.entity.value for m in mutations}
-        for record in session.exec(  # both key columns, so the primary key index serves
-            select(DossierRecord).where(
-                col(DossierRecord.entity).in_(entities),
-                col(DossierRecord.record_id).in_(record_ids),
+        columns = [_RECORDS.c[name] for name in _COLUMNS]  # in _Record's argument order
+        for row in session.execute(  # both key columns, so the primary key index serves
+            select(*columns).where(
+                bulk.among(session, _RECORDS.c.entity, entities),
+                bulk.among(session, _RECORDS.c.record_id, record_ids),
             )
         ):
+            record = _Record(*row, stored=True)
             self.records[(record.entity, record.record_id)] = record
-        for access in session.exec(select(CaseAccess).where(col(CaseAccess.case_id).in_(case_ids))):
-            self.access[access.case_id] = access
-        self.members = set(
-            session.exec(
-                select(CaseMember.case_id).where(
-                    CaseMember.account_id == principal.account_id,
-                    col(CaseMember.case_id).in_(case_ids),
-                )
+        for case_id, organisation_id, created_by, consent in session.execute(
+            select(
+                _ACCESS.c.case_id,
+                _ACCESS.c.organisation_id,
+                _ACCESS.c.created_by,
+                _ACCESS.c.consent_given,
+            ).where(bulk.among(session, _ACCESS.c.case_id, case_ids))
+        ):
+            self.access[case_id] = _Access(
+                case_id, organisation_id, created_by, consent, stored=consent
             )
+        self.members = set(
+            session.execute(
+                select(_MEMBERS.c.case_id).where(
+                    _MEMBERS.c.account_id == principal.account_id,
+                    bulk.among(session, _MEMBERS.c.case_id, case_ids),
+                )
+            ).scalars()
         )
 
     def next_seq(self) -> int:
-        self.head.seq += 1
-        return self.head.seq
+        self.seq += 1
+        return self.seq
 
     def log(
         self, m: Mutation, action: Action, outcome: Result, authorisation: str, reason: str | None
     ) -> None:
         self.events.append(
-            audit.event(
+            audit.event_row(
                 self.principal.actor,
                 action=action,
                 outcome=outcome,
                 authorisation=authorisation,
                 case_id=m.case_id,
-                entity=m.entity,
+                entity=m.entity.value,
                 record_id=m.record_id,
                 device_time=m.device_time,
                 reason=reason,
                 route="/sync/push",
             )
         )
+
+    def write_access(self) -> None:
+        """Write the case access and membership rows made or changed so far."""
+        connection = self.session.connection()
+        rows = [
+            {
+                "case_id": a.case_id,
+                "organisation_id": a.organisation_id,
+                "created_by": a.created_by,
+                "consent_given": a.consent_given,
+            }
+            for a in self.access.values()
+            if a.stored is None
+        ]
+        bulk.insert_rows(connection, _ACCESS, rows)
+        changed = [
+            {"b_case_id": a.case_id, "b_consent_given": a.consent_given}
+            for a in self.access.values()
+            if a.stored is not None and a.stored != a.consent_given
+        ]
+        if changed:
+            connection.execute(_UPDATE_CONSENT, changed)
+        for a in self.access.values():
+            a.stored = a.consent_given
+        bulk.insert_rows(connection, _MEMBERS, self.new_members)
+        self.new_members = []
+
+    def write(self) -> None:
+        """The batch's rows, a statement or two per table, in the push's transaction."""
+        session = self.session
+        if self.seq != self.first_seq:
+            session.execute(update(SyncHead).where(col(SyncHead.id) == 1).values(seq=self.seq))
+        self.write_access()
+        connection = session.connection()
+        new: list[dict[str, Any]] = []
+        changed: list[dict[str, Any]] = []
+        for record in self.touched.values():
+            if record.stored:
+                changed.append({f"b_{k}": v for k, v in record.row().items()})
+            else:
+                new.append(record.row())
+        bulk.insert_rows(connection, _RECORDS, new)
+        if changed:
+            connection.execute(_UPDATE_RECORD, changed)
+        bulk.insert_rows(connection, _CHANGE_LOG, self.changes)
+        bulk.insert_rows(connection, _APPLIED, self.new_applied)
+        # The team-lead read model, set-based for the whole batch, in the same transaction.
+        projection.project_batch(connection, self.touched.values())
+        audit.record_rows(session, self.events)
+
+
+_UPDATE_RECORD = (
+    update(_RECORDS)
+    .where(
+        _RECORDS.c.entity == bindparam("b_entity"),
+        _RECORDS.c.record_id == bindparam("b_record_id", type_=_RECORDS.c.record_id.type),
+    )
+    .values(
+        {
+            name: bindparam(f"b_{name}", type_=_RECORDS.c[name].type)
+            for name in ("case_id", "fields", "last_change", "deleted_seq", "deleted_by", "seq")
+        }
+    )
+)
+
+
+_UPDATE_CONSENT = (
+    update(_ACCESS)
+    .where(_ACCESS.c.case_id == bindparam("b_case_id", type_=_ACCESS.c.case_id.type))
+    .values(consent_given=bindparam("b_consent_given", type_=_ACCESS.c.consent_given.type))
+)
 
 
 def consented_in_batch(mutations: list[Mutation]) -> set[uuid.UUID]:
@@ -168,8 +340,8 @@ def _push(
 ) -> tuple[PushResponse, bool]:
     # Take the sync lock first: the UPDATE holds the row (PostgreSQL) / the database (SQLite).
     session.execute(update(SyncHead).where(col(SyncHead.id) == 1).values(seq=SyncHead.seq))
-    head = session.exec(select(SyncHead).where(SyncHead.id == 1)).one()
-    batch = _Batch(session, principal, head, arriving)
+    seq = session.execute(select(col(SyncHead.seq)).where(col(SyncHead.id) == 1)).scalar_one()
+    batch = _Batch(session, principal, seq, arriving)
     batch.prefetch(request.mutations)
     results: list[MutationResult] = []
     stopped: set[tuple[Entity, uuid.UUID]] = set()
@@ -185,15 +357,7 @@ def _push(
         access = batch.access.get(case_id)
         if access is None or not access.consent_given:
             return PushResponse(results=results), False
-    session.add(head)
-    session.flush()
-    # The change log and the once-only guard, one executemany each (no ORM objects per row).
-    if batch.changes:
-        session.execute(insert(_CHANGE_LOG), batch.changes)
-        session.execute(insert(_APPLIED), batch.new_applied)
-    # The team-lead read model, set-based for the whole batch, in the same transaction.
-    projection.project_batch(session.connection(), batch.touched.values())
-    audit.record(session, batch.events)
+    batch.write()
     return PushResponse(results=results), True
 
 
@@ -202,14 +366,14 @@ def _rejected(batch: _Batch, m: Mutation, reason: str, authorisation: str) -> Mu
     return MutationResult(mutation_id=m.mutation_id, outcome=Outcome.REJECTED, reason=reason)
 
 
-def _action(m: Mutation, record: DossierRecord | None) -> Action:
+def _action(m: Mutation, record: _Record | None) -> Action:
     if m.op is Op.DELETE:
         return Action.DELETE
     return Action.CREATE if record is None or record.deleted_seq is not None else Action.UPDATE
 
 
 def _apply(batch: _Batch, m: Mutation) -> MutationResult:
-    session, principal = batch.session, batch.principal
+    principal = batch.principal
     digest = m.digest()
     seen = batch.applied.get(m.mutation_id)
     if seen is not None:
@@ -230,7 +394,7 @@ def _apply(batch: _Batch, m: Mutation) -> MutationResult:
     if record is not None and record.case_id != m.case_id:
         return _rejected(batch, m, "case_mismatch", "refused")
     action = _action(m, record)
-    device = str(principal.device_id)
+    device = batch.device
     base = m.base_seq or 0
     if record is not None:
         touched = list(record.fields) if m.op is Op.DELETE else list(m.fields)
@@ -256,16 +420,8 @@ def _apply(batch: _Batch, m: Mutation) -> MutationResult:
             )
     new = record is None
     if record is None:
-        # Every field given: pydantic inspects a default factory's signature on each use.
-        record = DossierRecord(
-            entity=m.entity.value,
-            record_id=m.record_id,
-            case_id=m.case_id,
-            fields={},
-            last_change={},
-            deleted_seq=None,
-            deleted_by=None,
-            seq=0,
+        record = _Record(
+            m.entity.value, m.record_id, m.case_id, {}, {}, None, None, 0, stored=False
         )
         batch.records[key] = record
 
@@ -278,7 +434,6 @@ def _apply(batch: _Batch, m: Mutation) -> MutationResult:
         record.fields = {**record.fields, **m.fields}
         record.last_change = {**record.last_change, **{name: [seq, device] for name in m.fields}}
     record.seq = seq
-    session.add(record)
     batch.applied[m.mutation_id] = (digest, seq)
     batch.new_applied.append(
         {
@@ -303,7 +458,7 @@ def _apply(batch: _Batch, m: Mutation) -> MutationResult:
     )
     _after_apply(batch, m, record, new=new)
     batch.touched.pop(key, None)
-    batch.touched[key] = record  # projected at the end of the batch, in the order last applied
+    batch.touched[key] = record  # written and projected at the end, in the order last applied
     batch.log(m, action, Result.SUCCESS, "granted", None)
     return MutationResult(mutation_id=m.mutation_id, outcome=Outcome.APPLIED, server_seq=seq)
 
@@ -324,20 +479,14 @@ def _authorise(batch: _Batch, m: Mutation) -> str | None:
         if not gives_consent:
             return "no_consent"
         # The case reaches the server now, with consent: the pusher becomes its creator.
-        access = CaseAccess(
-            case_id=m.case_id,
-            organisation_id=principal.organisation_id,
-            created_by=principal.account_id,
-            # True only once a consent upsert is applied (see _after_apply); the batch's
-            # promise is checked against this at its end.
-            consent_given=False,
+        # True only once a consent upsert is applied (see _after_apply); the batch's promise is
+        # checked against this at its end.
+        batch.access[m.case_id] = _Access(
+            m.case_id, principal.organisation_id, principal.account_id, False, stored=None
         )
-        batch.access[m.case_id] = access
         batch.members.add(m.case_id)
-        session.add(access)
         # Granted by the case's creation: the seq this mutation gets when applied.
-        since = batch.head.seq + 1
-        session.add(CaseMember(case_id=m.case_id, account_id=principal.account_id, since_seq=since))
+        batch.new_members.append(_member(m.case_id, principal.account_id, None, batch.seq + 1))
         return None
     if m.case_id not in batch.members:
         return "not_authorised"
@@ -360,7 +509,7 @@ def _known_account(session: Session, value: object) -> bool:
     return session.get(Account, account_id) is not None
 
 
-def _after_apply(batch: _Batch, m: Mutation, record: DossierRecord, *, new: bool) -> None:
+def _after_apply(batch: _Batch, m: Mutation, record: _Record, *, new: bool) -> None:
     """Keep consent and case membership in step with the records just changed. A participant
     record the server did not have yet cannot have made anyone a member."""
     session = batch.session
@@ -368,12 +517,12 @@ def _after_apply(batch: _Batch, m: Mutation, record: DossierRecord, *, new: bool
         access = batch.access.get(m.case_id)
         if access is not None:
             access.consent_given = m.fields[CONSENT_FIELD] is True
-            session.add(access)
     if m.entity is Entity.PARTICIPANT:
         account = record.fields.get(ACCOUNT_FIELD) if record.deleted_seq is None else None
         account_id = uuid.UUID(account) if isinstance(account, str) else None
         since = record.seq  # granted now; kept when the same account stays linked (back-fill)
         if not new:
+            batch.write_access()  # the queries below must see the rows made so far
             for kept in session.exec(
                 select(CaseMember.since_seq).where(
                     CaseMember.participant_id == m.record_id, CaseMember.account_id == account_id
@@ -382,18 +531,23 @@ def _after_apply(batch: _Batch, m: Mutation, record: DossierRecord, *, new: bool
                 since = min(since, kept)
             session.execute(delete(CaseMember).where(col(CaseMember.participant_id) == m.record_id))
         if account_id is not None:
-            session.add(
-                CaseMember(
-                    case_id=m.case_id,
-                    account_id=account_id,
-                    participant_id=m.record_id,
-                    since_seq=since,
-                )
-            )
+            batch.new_members.append(_member(m.case_id, account_id, m.record_id, since))
         if account_id == batch.principal.account_id:
             batch.members.add(m.case_id)
         elif not new:
             # The pusher may have stopped being a member through this participant.
             batch.members.discard(m.case_id)
+            batch.write_access()
             if is_member(session, batch.principal, m.case_id):
                 batch.members.add(m.case_id)
+
+
+def _member(
+    case_id: uuid.UUID, account_id: uuid.UUID, participant_id: uuid.UUID | None, since: int
+) -> dict[str, Any]:
+    return {
+        "case_id": case_id,
+        "account_id": account_id,
+        "participant_id": participant_id,
+        "since_seq": since,
+    }

@@ -28,11 +28,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
 from sqlmodel import Session, col
 
+from server import bulk
 from server.models.dossier import ChangeRow, DossierRecord
 from server.models.reports import (
     HEALTH_COLUMNS,
@@ -214,7 +215,26 @@ _KEYS = {
     "measurement": "measurement_id",
 }
 _PART_ENTITIES = ("participant", "meeting", "agreement", "measurement")
+_RECORDS: Table = DossierRecord.__table__  # type: ignore[attr-defined]
+_CHANGES: Table = ChangeRow.__table__  # type: ignore[attr-defined]
 _OWNER_COLUMNS = ("owner_name", "owner_account_id", "owner_organisation_id")
+
+
+class RecordState(Protocol):
+    """What the projection reads of a record: a ``DossierRecord`` or the push's own copy."""
+
+    @property
+    def entity(self) -> str: ...
+    @property
+    def record_id(self) -> uuid.UUID: ...
+    @property
+    def case_id(self) -> uuid.UUID: ...
+    @property
+    def fields(self) -> dict[str, Any]: ...
+    @property
+    def deleted_seq(self) -> int | None: ...
+    @property
+    def seq(self) -> int: ...
 
 
 def project(session: Session, record: DossierRecord) -> None:
@@ -223,7 +243,7 @@ def project(session: Session, record: DossierRecord) -> None:
     project_batch(session.connection(), [record])
 
 
-def project_batch(connection: Connection, records: Iterable[DossierRecord]) -> None:
+def project_batch(connection: Connection, records: Iterable[RecordState]) -> None:
     """Bring the read model in step with ``records`` as they now stand (a push batch's changed
     records, after the batch is flushed; a deleted record has ``deleted_seq`` set).
 
@@ -234,7 +254,7 @@ def project_batch(connection: Connection, records: Iterable[DossierRecord]) -> N
     change is left out (the deletion took it out); a case record that comes back after a deletion
     in an earlier push brings back its records still in the dossier.
     """
-    latest: dict[tuple[str, uuid.UUID], DossierRecord] = {}
+    latest: dict[tuple[str, uuid.UUID], RecordState] = {}
     for record in records:
         if record.entity in _HANDLED:
             latest[(record.entity, record.record_id)] = record
@@ -263,7 +283,9 @@ def project_batch(connection: Connection, records: Iterable[DossierRecord]) -> N
     if alive_cases:
         existed = set(
             connection.execute(
-                select(_t(ReportCase).c.case_id).where(_t(ReportCase).c.case_id.in_(alive_cases))
+                select(_t(ReportCase).c.case_id).where(
+                    bulk.among(connection, _t(ReportCase).c.case_id, alive_cases)
+                )
             ).scalars()
         )
     returning = _were_deleted(connection, [c for c in alive_cases if c not in existed])
@@ -275,7 +297,7 @@ def project_batch(connection: Connection, records: Iterable[DossierRecord]) -> N
                 col(DossierRecord.case_id),
                 col(DossierRecord.fields),
             ).where(
-                col(DossierRecord.case_id).in_(returning),
+                bulk.among(connection, _RECORDS.c.case_id, returning),
                 col(DossierRecord.entity).in_(_PART_ENTITIES),
                 col(DossierRecord.deleted_seq).is_(None),
             )
@@ -375,13 +397,13 @@ def _delete_in(connection: Connection, model: Any, column: str, ids: Iterable[uu
     table = _t(model)
     keys = list(ids)
     for i in range(0, len(keys), _CHUNK):
-        connection.execute(delete(table).where(table.c[column].in_(keys[i : i + _CHUNK])))
+        connection.execute(
+            delete(table).where(bulk.among(connection, table.c[column], keys[i : i + _CHUNK]))
+        )
 
 
 def _insert_many(connection: Connection, model: Any, rows: Iterable[Row]) -> None:
-    rows = list(rows)
-    for i in range(0, len(rows), _CHUNK):
-        connection.execute(insert(_t(model)), rows[i : i + _CHUNK])
+    bulk.insert_rows(connection, _t(model), list(rows))
 
 
 def _were_deleted(connection: Connection, case_ids: list[uuid.UUID]) -> set[uuid.UUID]:
@@ -392,7 +414,7 @@ def _were_deleted(connection: Connection, case_ids: list[uuid.UUID]) -> set[uuid
         connection.execute(
             select(col(ChangeRow.case_id))
             .where(
-                col(ChangeRow.case_id).in_(case_ids),
+                bulk.among(connection, _CHANGES.c.case_id, case_ids),
                 col(ChangeRow.entity) == "case",
                 col(ChangeRow.op) == "delete",
             )
@@ -416,7 +438,7 @@ def _meetings_held(
     for i in range(0, len(rest), _CHUNK):
         for meeting_id, case_id, held_on in connection.execute(
             select(table.c.meeting_id, table.c.case_id, table.c.held_on).where(
-                table.c.meeting_id.in_(rest[i : i + _CHUNK])
+                bulk.among(connection, table.c.meeting_id, rest[i : i + _CHUNK])
             )
         ):
             found[meeting_id] = (case_id, held_on)
@@ -435,7 +457,9 @@ def _participants(
     table = _t(ReportParticipant)
     for i in range(0, len(rest), _CHUNK):
         for row in connection.execute(
-            select(table).where(table.c.participant_id.in_(rest[i : i + _CHUNK]))
+            select(table).where(
+                bulk.among(connection, table.c.participant_id, rest[i : i + _CHUNK])
+            )
         ).mappings():
             found[row["participant_id"]] = dict(row)
     return found
@@ -455,7 +479,7 @@ def _refresh_agreements(
     for column, ids in (("meeting_id", list(meetings)), ("owner_id", list(participants))):
         for i in range(0, len(ids), _CHUNK):
             for mapping in connection.execute(
-                select(table).where(table.c[column].in_(ids[i : i + _CHUNK]))
+                select(table).where(bulk.among(connection, table.c[column], ids[i : i + _CHUNK]))
             ).mappings():
                 if mapping["agreement_id"] not in written:
                     found[mapping["agreement_id"]] = dict(mapping)
@@ -493,7 +517,10 @@ def _first_held(connection: Connection, case_ids: set[uuid.UUID]) -> dict[uuid.U
     for i in range(0, len(ids), _CHUNK):
         for case_id, held_on in connection.execute(
             select(table.c.case_id, func.min(table.c.held_on))
-            .where(table.c.case_id.in_(ids[i : i + _CHUNK]), table.c.held_on.is_not(None))
+            .where(
+                bulk.among(connection, table.c.case_id, ids[i : i + _CHUNK]),
+                table.c.held_on.is_not(None),
+            )
             .group_by(table.c.case_id)
         ):
             first[case_id] = held_on
@@ -502,8 +529,8 @@ def _first_held(connection: Connection, case_ids: set[uuid.UUID]) -> dict[uuid.U
 
 def _resident_names(
     connection: Connection,
-    residents: Mapping[uuid.UUID, DossierRecord],
-    cases: list[DossierRecord],
+    residents: Mapping[uuid.UUID, RecordState],
+    cases: list[RecordState],
 ) -> dict[uuid.UUID | None, str]:
     """The names of the residents the ``cases`` point at ("" for a missing or deleted one)."""
     wanted = {parse_uuid(_fields(c.fields).get("resident_id")) for c in cases}
@@ -521,7 +548,7 @@ def _resident_names(
         for record_id, fields in connection.execute(
             select(col(DossierRecord.record_id), col(DossierRecord.fields)).where(
                 col(DossierRecord.entity) == "resident",
-                col(DossierRecord.record_id).in_(rest[i : i + _CHUNK]),
+                bulk.among(connection, _RECORDS.c.record_id, rest[i : i + _CHUNK]),
                 col(DossierRecord.deleted_seq).is_(None),
             )
         ):
@@ -534,7 +561,7 @@ def _refresh_cases(
     written: set[uuid.UUID],
     meeting_cases: set[uuid.UUID],
     first: Mapping[uuid.UUID, date],
-    residents: Mapping[uuid.UUID, DossierRecord],
+    residents: Mapping[uuid.UUID, RecordState],
 ) -> None:
     """Cases not written in this batch whose meetings or resident were: copy the new values."""
     table = _t(ReportCase)
@@ -550,7 +577,7 @@ def _refresh_cases(
                     table.c.contact_date,
                     table.c.first_held_on,
                     table.c.mdo_days,
-                ).where(table.c[column].in_(ids[i : i + _CHUNK]))
+                ).where(bulk.among(connection, table.c[column], ids[i : i + _CHUNK]))
             ).mappings():
                 if mapping["case_id"] not in written:
                     found[mapping["case_id"]] = dict(mapping)
