@@ -234,12 +234,13 @@ class OverdueItem(NamedTuple):
 
 # Each part reads only a covering index (migration 0010) plus two primary-key look-ups for the
 # name, and comes back in report order from that index: no sort step in SQL or in Python.
-_OVERDUE_AGREEMENTS_SQL = """
+# The status is written into the text, not bound: it is what makes the partial index usable.
+_OVERDUE_AGREEMENTS_SQL = f"""
 SELECT a.due_date, a.id, a.case_id, r.id, r.name
 FROM agreements a
 JOIN cases c ON c.id = a.case_id
 JOIN residents r ON r.id = c.resident_id
-WHERE a.status = :open AND a.due_date <= :horizon
+WHERE a.status = '{AgreementStatus.OPEN.value}' AND a.due_date <= :horizon
 ORDER BY a.due_date, a.id
 """
 # NOT EXISTS probes the meetings index per open case; NOT IN would scan every meeting.
@@ -271,7 +272,6 @@ def overdue(store: CaseStore, *, today: date, include_due_soon: bool = True) -> 
     """
     horizon = today + timedelta(days=DUE_SOON_DAYS if include_due_soon else -1)
     params = {
-        "open": AgreementStatus.OPEN.value,
         "horizon": horizon.isoformat(),
         "mdo_horizon": (horizon - timedelta(days=MEETING_WINDOW_DAYS)).isoformat(),
     }

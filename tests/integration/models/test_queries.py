@@ -223,7 +223,7 @@ def test_overdue_report_order_is_the_urgency_rule(
 
 def test_overdue_report_reads_covering_indexes(store: CaseStore) -> None:
     """The plan the report gets (not timed): each part from its covering index (migration 0010)."""
-    params = {"open": "open", "horizon": TODAY.isoformat(), "mdo_horizon": TODAY.isoformat()}
+    params = {"horizon": TODAY.isoformat(), "mdo_horizon": TODAY.isoformat()}
     with store.reading() as (conn, _sealer):
         plans = [
             " | ".join(row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params))
