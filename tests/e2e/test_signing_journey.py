@@ -301,3 +301,40 @@ def test_from_the_read_back_to_signing_on_a_phone(
     app.press("Later ondertekenen")
     app.see("1 van de 2 mensen hebben het plan ondertekend")
     app.shot("phone-case-partly-signed")
+
+
+def test_finishing_without_someone_who_will_not_sign(
+    make_server: Any, open_app: Any, app_home: Path, no_key_store: None
+) -> None:
+    seeded = seed_held_meeting(app_home, seed=11)
+    app = open_app(make_server(), TABLET_WIDE)
+    unlock_and_open_case(app, seeded)
+    app.press("Plan ondertekenen")
+    app.see("Handtekening 1 van 2")
+    draw_signature(app, seeded.resident)
+    app.press("Ondertekenen", exact=True)
+    app.see("Handtekening 2 van 2")
+    app.shot("partial-before-finish")
+
+    # the daughter does not want to sign: finish without her
+    app.press("Afronden zonder de anderen")
+    app.see("Het plan is ondertekend")
+    app.see("1 van de 2 heeft getekend.")
+    app.see(f"Niet getekend: {seeded.daughter}.")
+    app.shot("partial-finished")
+    app.press("Pdf maken")
+    app.see("De pdf is klaar", timeout=60_000)
+    with app.p.expect_download(timeout=30_000) as download_info:
+        app.press("Pdf opslaan of delen")
+    downloaded = app.shots / "partly-signed-plan.pdf"
+    download_info.value.save_as(str(downloaded))
+    report = verify_pdf(downloaded.read_bytes())
+    assert report.valid, report.all_problems
+    assert [s.name for s in report.signers] == [seeded.resident]
+    text = " ".join(pdf_text(downloaded).split())
+    assert "Deze mensen waren erbij, maar hebben niet getekend:" in text
+    assert seeded.daughter in text
+
+    # the case screen keeps saying that the plan is only partly signed
+    app.press("Terug naar de casus")
+    app.see("1 van de 2 mensen hebben het plan ondertekend")

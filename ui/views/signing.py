@@ -80,7 +80,7 @@ class SigningView:
 
     def _signer_list(self) -> ft.Control:
         def row(line: SignerLine) -> ft.Control:
-            current = self.vm.current
+            current = None if self.vm.finished else self.vm.current
             now = current is not None and current.participant_id == line.participant_id
             icon = (
                 ft.Icon(ft.Icons.CHECK_CIRCLE, color="#1B5E20")
@@ -93,7 +93,11 @@ class SigningView:
             detail = (
                 _("signed {moment}").format(moment=line.signed_at)
                 if line.signed
-                else (_("signs now") if now else _("not signed yet"))
+                else (
+                    _("signs now")
+                    if now
+                    else (_("did not sign") if self.vm.finished else _("not signed yet"))
+                )
             )
             return ft.Row(
                 controls=[

@@ -148,3 +148,5 @@ def test_finishing_without_the_others_shows_who_did_not_sign(store: CaseStore) -
     shown = texts(view(vm, 1280).control)
     assert "Het plan is ondertekend" in shown and "1 van de 3 heeft getekend." in shown
     assert any(t.startswith("Niet getekend: ") for t in shown) and "Pdf maken" in shown
+    assert any(t.endswith(" · heeft niet getekend") for t in shown)
+    assert not any(t.endswith(" · tekent nu") for t in shown)
