@@ -31,6 +31,7 @@ from server.models.types import utcnow
 
 GENESIS = "0" * 64
 _EVENTS: Table = cast(Any, AuditEvent).__table__
+_HEAD: Table = cast(Any, AuditHead).__table__
 _HASHED = tuple(sorted(AuditEventBase.model_fields))  # the canonical form's key order
 Row = dict[str, Any]
 
@@ -108,24 +109,32 @@ def event_row(
     route: str | None = None,
     server_time: datetime | None = None,
 ) -> Row:
-    """``event`` as a plain row for ``record_rows``: the same columns, enums as their values."""
+    """``event`` as a plain row for ``record_rows``: the same columns in the canonical form's
+    (sorted) order, enums as their values, datetimes in UTC as stored."""
     return {
-        "event_id": uuid.uuid4(),
+        "account_id": actor.account_id,
         "action": action.value,
-        "server_time": server_time or utcnow(),
-        "device_time": device_time,
+        "authorisation": authorisation,
+        "case_id": case_id,
+        "device_id": actor.device_id,
+        "device_time": None if device_time is None else _utc(device_time),
+        "entity": entity.value if isinstance(entity, Enum) else entity,
+        "event_id": uuid.uuid4(),
+        "organisation_id": actor.organisation_id,
         "outcome": outcome.value,
         "reason": reason,
-        "account_id": actor.account_id,
-        "role": actor.role,
-        "device_id": actor.device_id,
-        "organisation_id": actor.organisation_id,
-        "case_id": case_id,
-        "entity": entity.value if isinstance(entity, Enum) else entity,
         "record_id": record_id,
-        "authorisation": authorisation,
+        "role": actor.role,
         "route": route,
+        "server_time": utcnow() if server_time is None else _utc(server_time),
     }
+
+
+def _utc(value: datetime) -> datetime:
+    offset = value.utcoffset()
+    if offset is None:
+        raise ValueError("naive datetime")  # as UTCDateTime
+    return value.astimezone(UTC) if offset else value
 
 
 def content_hash(prev_hash: str, row: AuditEventBase) -> str:
@@ -135,61 +144,52 @@ def content_hash(prev_hash: str, row: AuditEventBase) -> str:
 
 
 def row_hash(prev_hash: str, row: Row) -> str:
-    """``content_hash`` of a row as stored (datetimes in UTC), without building the model: the
-    same canonical JSON, made by pydantic's own serialiser (``tests/unit/server/test_audit_hash``
+    """``content_hash`` of a row made by ``event_row``, without building the model: the same
+    canonical JSON, made by pydantic's own serialiser (``tests/unit/server/test_audit_hash``
     checks the two agree)."""
-    raw = pydantic_core.to_json({name: row[name] for name in _HASHED})
+    body = row if tuple(row) == _HASHED else {name: row[name] for name in _HASHED}
+    raw = pydantic_core.to_json(body)
     if not raw.isascii():  # json.dumps escapes non-ASCII text; take the long way
         canonical = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":"))
         raw = canonical.encode("utf-8")
     return hashlib.sha256(prev_hash.encode("utf-8") + raw).hexdigest()
 
 
-def _stored(row: Row) -> Row:
-    """The row as the database gives it back: enums as values, datetimes in UTC."""
-    for name in ("server_time", "device_time"):
-        value = row[name]
-        if isinstance(value, datetime):
-            if value.tzinfo is None:
-                raise ValueError("naive datetime")
-            if value.utcoffset():
-                row[name] = value.astimezone(UTC)
-    return row
-
-
 def record(session: Session, events: Iterable[AuditEventBase]) -> None:
     """Append events to the chain in the session's transaction (locks the chain's head)."""
-    record_rows(
-        session,
-        [
-            {k: v.value if isinstance(v, Enum) else v for k, v in e.model_dump().items()}
-            for e in events
-        ],
-    )
+    rows = []
+    for e in events:
+        row = {name: getattr(e, name) for name in _HASHED}
+        for name in ("action", "outcome", "entity"):
+            if isinstance(row[name], Enum):
+                row[name] = row[name].value
+        for name in ("server_time", "device_time"):
+            if row[name] is not None:
+                row[name] = _utc(row[name])
+        rows.append(row)
+    record_rows(session, rows)
 
 
 def record_rows(session: Session, rows: Sequence[Row]) -> None:
-    """Append rows made by ``event_row`` to the chain, in order (see ``record``)."""
+    """Append rows made by ``event_row`` to the chain, in order (see ``record``). The rows are
+    completed in place with their ``prev_hash`` and ``hash``."""
     if not rows:
         return
     # The UPDATE takes the head's row lock (PostgreSQL) or the write lock (SQLite) until commit.
-    session.execute(
-        update(AuditHead).where(col(AuditHead.id) == 1).values(count=AuditHead.count + len(rows))
-    )
-    head = session.exec(select(AuditHead).where(AuditHead.id == 1)).one()
-    previous = head.last_hash
-    chained: list[Row] = []
-    for item in rows:
-        row = _stored(dict(item))
+    previous = session.execute(
+        update(_HEAD)
+        .where(_HEAD.c.id == 1)
+        .values(count=_HEAD.c.count + len(rows))
+        .returning(_HEAD.c.last_hash)
+    ).scalar_one()
+    for row in rows:
         digest = row_hash(previous, row)
         row["prev_hash"], row["hash"] = previous, digest
-        chained.append(row)
         previous = digest
     # One statement in chain order (ids ascend with it), without ORM objects.
-    bulk.insert_rows(session.connection(), _EVENTS, chained)
-    head.last_hash = previous
-    session.add(head)
-    session.flush()
+    connection = session.connection()
+    bulk.insert_rows(connection, _EVENTS, rows)
+    connection.execute(update(_HEAD).where(_HEAD.c.id == 1).values(last_hash=previous))
 
 
 def record_refusal(engine: Engine, item: AuditEventBase) -> None:

@@ -271,18 +271,20 @@ class _Batch:
         connection = session.connection()
         new: list[dict[str, Any]] = []
         changed: list[dict[str, Any]] = []
-        for record in self.touched.values():
+        fresh: set[tuple[str, uuid.UUID]] = set()
+        for key, record in self.touched.items():
             if record.stored:
                 changed.append({f"b_{k}": v for k, v in record.row().items()})
             else:
                 new.append(record.row())
+                fresh.add(key)
         bulk.insert_rows(connection, _RECORDS, new)
         if changed:
             connection.execute(_UPDATE_RECORD, changed)
         bulk.insert_rows(connection, _CHANGE_LOG, self.changes)
         bulk.insert_rows(connection, _APPLIED, self.new_applied)
         # The team-lead read model, set-based for the whole batch, in the same transaction.
-        projection.project_batch(connection, self.touched.values())
+        projection.project_batch(connection, self.touched.values(), new=fresh)
         audit.record_rows(session, self.events)
 
 
@@ -431,8 +433,11 @@ def _apply(batch: _Batch, m: Mutation) -> MutationResult:
         record.fields = {}
     else:
         record.deleted_seq, record.deleted_by = None, None
-        record.fields = {**record.fields, **m.fields}
-        record.last_change = {**record.last_change, **{name: [seq, device] for name in m.fields}}
+        # New dicts, never changed in place: a new record may share the mutation's fields. The
+        # pairs are tuples (JSON arrays as stored), which the garbage collector stops tracking.
+        record.fields = {**record.fields, **m.fields} if record.fields else m.fields
+        mark = (seq, device)
+        record.last_change = {**record.last_change, **dict.fromkeys(m.fields, mark)}
     record.seq = seq
     batch.applied[m.mutation_id] = (digest, seq)
     batch.new_applied.append(
@@ -450,7 +455,7 @@ def _apply(batch: _Batch, m: Mutation) -> MutationResult:
             "record_id": m.record_id,
             "case_id": m.case_id,
             "op": m.op.value,
-            "fields": dict(m.fields),
+            "fields": m.fields,
             "origin_device": principal.device_id,
             "mutation_id": m.mutation_id,
             "server_time": utcnow(),

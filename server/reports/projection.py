@@ -26,7 +26,7 @@ team directly, without checking that the case is there.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from datetime import date
 from typing import Any, Protocol
 
@@ -243,9 +243,17 @@ def project(session: Session, record: DossierRecord) -> None:
     project_batch(session.connection(), [record])
 
 
-def project_batch(connection: Connection, records: Iterable[RecordState]) -> None:
+def project_batch(
+    connection: Connection,
+    records: Iterable[RecordState],
+    *,
+    new: Collection[tuple[str, uuid.UUID]] = (),
+) -> None:
     """Bring the read model in step with ``records`` as they now stand (a push batch's changed
-    records, after the batch is flushed; a deleted record has ``deleted_seq`` set).
+    records, after the batch is flushed; a deleted record has ``deleted_seq`` set). ``new``: the
+    (entity, record id) of records the dossier did not have before the batch. They cannot have a
+    row yet (rows come from dossier records, and a deletion leaves one), so nothing is looked up
+    or deleted for them.
 
     Set-based, a fixed number of statements per table whatever the batch size, with the result of
     projecting the records one by one in the order they were last applied (``record.seq``):
@@ -279,16 +287,17 @@ def project_batch(connection: Connection, records: Iterable[RecordState]) -> Non
             parts[r.entity][r.record_id] = (r.case_id, fields)
 
     # A case record without a row that was deleted before comes back with its records.
+    known_cases = [c for c in alive_cases if ("case", c) not in new]
     existed: set[uuid.UUID] = set()
-    if alive_cases:
+    if known_cases:
         existed = set(
             connection.execute(
                 select(_t(ReportCase).c.case_id).where(
-                    bulk.among(connection, _t(ReportCase).c.case_id, alive_cases)
+                    bulk.among(connection, _t(ReportCase).c.case_id, known_cases)
                 )
             ).scalars()
         )
-    returning = _were_deleted(connection, [c for c in alive_cases if c not in existed])
+    returning = _were_deleted(connection, [c for c in known_cases if c not in existed])
     if returning:
         rows = connection.execute(
             select(
@@ -307,14 +316,14 @@ def project_batch(connection: Connection, records: Iterable[RecordState]) -> Non
                 parts[entity][record_id] = (case_id, _fields(fields))
 
     # Out with the old rows.
-    if cases:
-        _delete_in(connection, ReportCase, "case_id", cases)
+    _delete_in(connection, ReportCase, "case_id", [c for c in cases if ("case", c) not in new])
     if deleted_cases:
         for table in _PART_TABLES.values():
             _delete_in(connection, table, "case_id", deleted_cases)
     for entity, table in _PART_TABLES.items():
-        if parts[entity]:
-            _delete_in(connection, table, _KEYS[entity], parts[entity])
+        _delete_in(
+            connection, table, _KEYS[entity], [p for p in parts[entity] if (entity, p) not in new]
+        )
 
     # Participants and meetings: their own fields only.
     participant_rows = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import Engine, text
@@ -84,3 +85,21 @@ def test_audit_rows_cannot_be_changed_or_deleted(world: World, engine: Engine) -
             session.execute(text(statement))
             session.commit()
     assert all(r.outcome != "x" for r in _rows(engine))
+
+
+def test_a_device_time_in_another_zone_keeps_the_chain_whole(world: World, engine: Engine) -> None:
+    """The push hashes its audit rows as they are stored: datetimes in UTC."""
+    professional = world.member(world.organisation())
+    case = uuid.uuid4()
+    mutation = _mutation(Entity.CASE, case, case, consent_given=True).model_copy(
+        update={
+            "device_time": datetime(2026, 3, 1, 9, 30, 0, 250, tzinfo=timezone(timedelta(hours=1)))
+        }
+    )
+    world.dossier(professional).push(
+        PushRequest(device_id=professional.device_id, mutations=[mutation])
+    )
+    rows = _rows(engine)
+    assert rows[-1].device_time == datetime(2026, 3, 1, 8, 30, 0, 250, tzinfo=UTC)
+    with Session(engine) as session:
+        assert verify_database(session) is None
