@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,9 +40,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def sessions(engine: Engine) -> Iterator[Session]:
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
+def new_session(engine: Engine) -> Session:
+    """A request's session (the caller closes it); no I/O until it is first used."""
+    return Session(engine, expire_on_commit=False)
 
 
 def migrate(url: str) -> None:

@@ -3,22 +3,30 @@
 ``CurrentPrincipal`` checks the bearer token, then the device (revoked: 401 ``device_revoked``
 with ``wipe: true``), the token family (revoked: 401 ``token_revoked``) and the account
 (inactive: 401). Every refusal is written to the audit log.
+
+Thread hops (bench/sync_load.py): FastAPI runs every plain ``def`` dependency in a thread-pool
+task of its own, and under load each hand-over costs the event loop and the GIL more than the work
+itself. So the dependencies that touch no database are ``async def`` and run in the loop: the
+settings, the engine, the session (made without I/O; closed in a thread only when a transaction is
+still open) and the role checks (a refusal's audit row is written in a thread). The caller's
+device, token family and account are read with one query, in one thread-pool task.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlalchemy import Engine, select
+from sqlmodel import Session, col
+from starlette.concurrency import run_in_threadpool
 
 from server import audit
 from server.audit import Action, Actor, Result
-from server.db import sessions
+from server.db import new_session
 from server.errors import ApiError, DeviceRevoked, Forbidden, Unauthorised
 from server.models.accounts import Account, Role
 from server.models.devices import Device, TokenFamily
@@ -27,12 +35,12 @@ from server.security import InvalidToken, read_access_token
 from server.settings import Settings
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
 
@@ -41,8 +49,15 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 
 
-def get_session(engine: EngineDep) -> Iterator[Session]:
-    yield from sessions(engine)
+async def get_session(engine: EngineDep) -> AsyncIterator[Session]:
+    session = new_session(engine)  # no I/O until first used
+    try:
+        yield session
+    finally:
+        if session.in_transaction():  # not committed (an error): the rollback is I/O
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -96,56 +111,77 @@ def get_principal(
     except InvalidToken:
         error = Unauthorised("invalid_token", "The access token is not valid or has expired.")
         raise refuse(engine, request, Actor(), error) from None
-    device = session.get(Device, claims.device_id)
-    family = session.get(TokenFamily, claims.family_id)
-    account = session.get(Account, claims.account_id)
+    # The device, the token family and the account in one round trip: no row when one is missing.
+    row = session.execute(
+        select(
+            col(Device.organisation_id),
+            col(Device.revoked_at),
+            col(TokenFamily.device_id),
+            col(TokenFamily.revoked_at),
+            col(Account.role),
+            col(Account.organisation_id),
+            col(Account.team_id),
+            col(Account.active),
+        )
+        .select_from(TokenFamily)
+        .join(Device, col(Device.id) == claims.device_id)
+        .join(Account, col(Account.id) == claims.account_id)
+        .where(col(TokenFamily.id) == claims.family_id)
+    ).first()
     actor = Actor(account_id=claims.account_id, device_id=claims.device_id)
-    if device is None or family is None or account is None:
+    if row is None:
         raise refuse(engine, request, actor, Unauthorised("invalid_token", "Unknown token."))
+    device_org, device_revoked, family_device, family_revoked, role, org, team, active = row
     actor = Actor(
-        account_id=account.id,
-        role=account.role,
-        device_id=device.id,
-        organisation_id=account.organisation_id,
+        account_id=claims.account_id,
+        role=role,
+        device_id=claims.device_id,
+        organisation_id=org,
     )
-    if device.revoked_at is not None:
+    if device_revoked is not None:
         raise refuse(engine, request, actor, DeviceRevoked())
-    if family.revoked_at is not None or family.device_id != device.id:
+    if family_revoked is not None or family_device != claims.device_id:
         raise refuse(engine, request, actor, Unauthorised("token_revoked", "Log in again."))
-    if not account.active or account.organisation_id != device.organisation_id:
+    if not active or org != device_org:
         raise refuse(engine, request, actor, Unauthorised("account_inactive", "Log in again."))
     return Principal(
-        account_id=account.id,
-        role=Role(account.role),
-        organisation_id=account.organisation_id,
-        team_id=account.team_id,
-        device_id=device.id,
-        family_id=family.id,
+        account_id=claims.account_id,
+        role=Role(role),
+        organisation_id=org,
+        team_id=team,
+        device_id=claims.device_id,
+        family_id=claims.family_id,
     )
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-def _require(request: Request, engine: Engine, principal: Principal, *roles: Role) -> Principal:
+async def _require(
+    request: Request, engine: Engine, principal: Principal, *roles: Role
+) -> Principal:
     if principal.role not in roles:
         error = Forbidden("wrong_role", "Your role may not do this.")
-        raise refuse(engine, request, principal.actor, error)
+        raise await run_in_threadpool(refuse, engine, request, principal.actor, error)
     return principal
 
 
-def get_administrator(
+async def get_administrator(
     request: Request, engine: EngineDep, principal: CurrentPrincipal
 ) -> Principal:
-    return _require(request, engine, principal, Role.ADMINISTRATOR)
+    return await _require(request, engine, principal, Role.ADMINISTRATOR)
 
 
-def get_case_worker(request: Request, engine: EngineDep, principal: CurrentPrincipal) -> Principal:
-    return _require(request, engine, principal, Role.PROFESSIONAL, Role.TEAM_LEAD)
+async def get_case_worker(
+    request: Request, engine: EngineDep, principal: CurrentPrincipal
+) -> Principal:
+    return await _require(request, engine, principal, Role.PROFESSIONAL, Role.TEAM_LEAD)
 
 
-def get_team_lead(request: Request, engine: EngineDep, principal: CurrentPrincipal) -> Principal:
-    return _require(request, engine, principal, Role.TEAM_LEAD)
+async def get_team_lead(
+    request: Request, engine: EngineDep, principal: CurrentPrincipal
+) -> Principal:
+    return await _require(request, engine, principal, Role.TEAM_LEAD)
 
 
 Administrator = Annotated[Principal, Depends(get_administrator)]
