@@ -17,12 +17,22 @@ connection that only a waiting request could give back (``QueuePool limit ... re
 The default stays below the smallest connection pool (SQLite's 15; PostgreSQL's is 30).
 
 **Rate limits** (``RateLimiter``, a sliding window in process): logging in, refreshing a token and
-enrolling a device are counted per client IP and per account, over ``rate_limit_window_seconds``
-(60 s):
+enrolling a device are counted per client IP and per account, syncing per device (the credential
+in the access token), over ``rate_limit_window_seconds`` (60 s):
 
     login (POST /auth/token)        per IP 30,  per account (the e-mail given) 10
     refresh (POST /auth/refresh)    per IP 600, per account 60
     enrol (POST /devices/enrol)     per IP 20   (no account yet; the code is one-time anyway)
+    sync (POST /sync/push, /pull)   per device 300, push and pull together
+
+The sync limit is counted once the access token and the device are checked, before the push or
+pull touches the dossier. It is far above what the app needs: its background cycle every minute is
+a few requests (pull pages of 500, push batches of 500, pull again), so even a first sync of
+100,000 changes fits in one window, and the stress phase of bench/sync_load.py (a sync every 2-8 s)
+stays well below it. It stops one device (a runaway client or a stolen token) from taking the
+server from the rest. The app treats its 429 like being offline: nothing is dropped, the cycle
+stops and the next one, a minute or more later (sync/cycle.py, ui/viewmodels/sync_status.py),
+goes on from the saved cursor and outbox.
 
 Each attempt counts, successful or not, and is counted *before* the password hash or the database
 is touched, so a flood costs the server little. Over the limit the answer is ``429 {"code":
@@ -239,9 +249,17 @@ def client_ip(request: Request) -> str:
     return peer
 
 
-def limit(request: Request, action: str, *, account: str | None = None, ip: bool = True) -> None:
-    """Count an attempt at ``action`` ("login", "refresh", "enrol") for the caller's IP (unless
-    ``ip`` is false) and, when given, the account; raise ``TooManyRequests`` when over a limit."""
+def limit(
+    request: Request,
+    action: str,
+    *,
+    account: str | None = None,
+    device: str | None = None,
+    ip: bool = True,
+) -> None:
+    """Count an attempt at ``action`` ("login", "refresh", "enrol", "sync") for the caller's IP
+    (unless ``ip`` is false) and, when given, the account and the device; raise
+    ``TooManyRequests`` when over a limit."""
     settings = request.app.state.settings
     limiter: RateLimiter = request.app.state.rate_limiter
     window = float(settings.rate_limit_window_seconds)
@@ -252,6 +270,9 @@ def limit(request: Request, action: str, *, account: str | None = None, ip: bool
     if wait is None and account is not None:
         per_account = getattr(settings, f"rate_limit_{action}_per_account")
         wait = limiter.hit(f"{action}:account", account.strip().lower(), Rule(per_account, window))
+    if wait is None and device is not None:
+        per_device = getattr(settings, f"rate_limit_{action}_per_device")
+        wait = limiter.hit(f"{action}:device", device, Rule(per_device, window))
     if wait is not None:
         log.warning("rate limit reached: %s", action)
         raise TooManyRequests(wait)

@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     rate_limit_refresh_per_ip: int = Field(default=600, ge=1)
     rate_limit_refresh_per_account: int = Field(default=60, ge=1)
     rate_limit_enrol_per_ip: int = Field(default=20, ge=1)
+    rate_limit_sync_per_device: int = Field(default=300, ge=1)  # push and pull together
     # Requests inside the app at once; keep it below the database connection pool's size.
     max_concurrent_requests: int = Field(default=15, ge=1)
 

@@ -216,6 +216,49 @@ def test_refresh_is_limited_per_account(limited_world: WorldMaker, clock: Clock)
     assert again.status_code == 200, again.text
 
 
+def _pull(client: TestClient, login: Login) -> httpx.Response:
+    return client.post("/sync/pull", json={"cursor": 0, "limit": 10}, headers=login.headers)
+
+
+def test_sync_is_limited_per_device_push_and_pull_together(
+    limited_world: WorldMaker, clock: Clock, engine: Engine
+) -> None:
+    limited = limited_world(rate_limit_sync_per_device=3)
+    org = limited.organisation()
+    pro = limited.member(org)
+    pushed = limited.client.post(
+        "/sync/push", json=_push(pro, [_case_upsert("Grip op geld.")]), headers=pro.headers
+    )
+    assert pushed.status_code == 200, pushed.text
+    for _ in range(2):
+        assert _pull(limited.client, pro).status_code == 200
+    assert _assert_429(_pull(limited.client, pro)) == 60
+    refused = limited.client.post(
+        "/sync/push", json=_push(pro, [_case_upsert("Nog een vraag.")]), headers=pro.headers
+    )
+    _assert_429(refused)
+    assert _changes(engine) == 1  # the refused push applied nothing
+    # The same account on another device has a budget of its own, as has another account.
+    again = limited.login_new_device(limited.code(org), pro.email, pro.account_id, pro.role)
+    assert _pull(limited.client, again).status_code == 200
+    assert _pull(limited.client, limited.member(org)).status_code == 200
+    # Once the window has passed, the device syncs again.
+    clock.now += 60
+    assert _pull(limited.client, pro).status_code == 200
+
+
+def test_the_sync_limit_counts_only_checked_devices(limited_world: WorldMaker) -> None:
+    """A request without a valid token is refused before it counts against any device."""
+    limited = limited_world(rate_limit_sync_per_device=1)
+    org = limited.organisation()
+    pro = limited.member(org)
+    forged = Login(**{**pro.__dict__, "access_token": pro.access_token[:-4] + "AAAA"})
+    for _ in range(3):
+        assert _pull(limited.client, forged).status_code == 401
+    assert _pull(limited.client, pro).status_code == 200
+    _assert_429(_pull(limited.client, pro))
+
+
 def test_forwarded_addresses_count_only_from_a_trusted_proxy(
     settings: Settings, engine: Engine, clock: Clock, world: World
 ) -> None:
