@@ -1,7 +1,9 @@
 """Benchmark 8: 200 simulated devices syncing concurrently against the server on loopback for 60 s.
 
 Goal: p95 latency <= 250 ms on this 2-core machine, and zero lost or duplicated mutations. Also
-reported: throughput, p50/p99, and the server's peak memory (VmHWM from /proc).
+reported: throughput, p50/p99, the server's peak memory (VmHWM from /proc), and, because the
+machine is shared and latencies follow its load, the server's CPU time per request in each phase
+and the load average (1 min) at the phase's start and end.
 
 - **Server**: a real process (``python -m server``) on 127.0.0.1 against a private PostgreSQL,
   started as the server tests start it. All devices share the address 127.0.0.1, so the per-IP
@@ -267,7 +269,7 @@ def run(
 ) -> list[dict[str, Any]]:
     if not sync_support.postgres_available():
         return [_skipped("PostgreSQL is not available here")]
-    measured: list[tuple[str, Stats, float, int]] = []
+    measured: list[tuple[str, Stats, float, int, float | None, tuple[str, str]]] = []
     with postgres_cluster() as base, tempfile.TemporaryDirectory() as tmp:
         url = new_database(base, "load")
         settings = bench_settings(url)
@@ -283,16 +285,24 @@ def run(
             ]
             for name, think in phases:  # one after the other, on the same server and devices
                 before = sum(len(d.acknowledged) for d in simulated)
+                cpu_before, load_before = server.cpu_seconds(), _load_average()
                 stats, elapsed = asyncio.run(_load(simulated, server.url, seconds, think))
+                cpu_after = server.cpu_seconds()
                 acked = sum(len(d.acknowledged) for d in simulated) - before
-                measured.append((name, stats, elapsed, acked))
+                cpu = None
+                if cpu_before is not None and cpu_after is not None:
+                    cpu = cpu_after - cpu_before
+                loads = (load_before, _load_average())
+                measured.append((name, stats, elapsed, acked, cpu, loads))
             peak_kib = server.peak_memory_kib()
         _acknowledged, lost, duplicated, pending = _check(url, simulated)
     refused = sum(d.refused for d in simulated)
     peak = f"{peak_kib / 1024:,.0f} MiB" if peak_kib is not None else "unknown"
     rows: list[dict[str, Any]] = []
-    for name, stats, elapsed, acked in measured:
+    for name, stats, elapsed, acked, cpu, loads in measured:
         latencies = stats.latencies or [0.0]
+        cpu_ms = cpu * 1000 / len(stats.latencies) if cpu is not None and stats.latencies else None
+        cpu_text = f"{cpu_ms:,.1f} ms" if cpu_ms is not None else "unknown"
         p50, p95, p99 = (_percentile(latencies, q) * 1000 for q in (0.50, 0.95, 0.99))
         push95, pull95 = (
             _percentile(stats.by_path.get(p, [0.0]), 0.95) * 1000
@@ -305,7 +315,8 @@ def run(
                     f"{stats.syncs:,} syncs, {len(stats.latencies) / elapsed:,.0f} requests/s, "
                     f"{acked / elapsed:,.0f} mutations/s; p50 {p50:,.0f} / p95 {p95:,.0f} / "
                     f"p99 {p99:,.0f} ms (p95 push {push95:,.0f}, pull {pull95:,.0f}); "
-                    f"{stats.failures} failed requests (sent again); server peak {peak}; "
+                    f"{stats.failures} failed requests (sent again); server peak {peak}, "
+                    f"CPU {cpu_text} per request; load average {loads[0]} -> {loads[1]}; "
                     f"after all phases {lost} lost, {duplicated} duplicated, "
                     f"{pending} unacknowledged, {refused} refused"
                 ),
@@ -319,9 +330,18 @@ def run(
                 "lost": lost,
                 "duplicated": duplicated,
                 "peak_kib": peak_kib,
+                "server_cpu_ms_per_request": cpu_ms,
+                "load_average": loads,
             }
         )
     return rows
+
+
+def _load_average() -> str:
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"
 
 
 def _skipped(why: str) -> dict[str, Any]:

@@ -179,6 +179,16 @@ class ServerProcess:
                 return int(line.split()[1])
         return None
 
+    def cpu_seconds(self) -> float | None:
+        """CPU time (user + system, all threads) the server process has used so far, from /proc."""
+        if self.process is None:
+            return None
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
