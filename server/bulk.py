@@ -10,50 +10,72 @@ Elsewhere (SQLite) it is one executemany INSERT.
 ANY(array)``, one parameter: a query with hundreds of placeholders costs more to build, parse and
 plan than to run (psycopg does not cache long queries).
 
-Rows are dicts with the same keys, values as the table's Python types; JSON columns take dicts or
-lists (serialised with ``json.dumps``, as SQLAlchemy's JSON type does: None becomes JSON null);
-datetimes must be aware, as ``UTCDateTime`` wants them (COPY does not run its check).
+Rows are dicts with the same keys, values as the table's Python types. JSON columns take dicts or
+lists (None becomes JSON null, as with SQLAlchemy's JSON type); COPY gets them serialised by
+pydantic's serialiser, a few times faster than ``json.dumps`` and the same JSON values (the
+column is JSONB: spacing and escapes do not matter). Datetimes must be aware, as ``UTCDateTime``
+wants them (COPY does not run its check).
 """
 
 from __future__ import annotations
 
-import json
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import pydantic_core
 from sqlalchemy import JSON, ColumnElement, Connection, Table, any_, insert, literal
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 
 def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert ``rows`` (dicts with the same keys) into ``table``."""
     if not rows:
         return
+    columns = list(rows[0])
     if connection.dialect.name != "postgresql":
         connection.execute(insert(table), list(rows))
         return
-    columns = list(rows[0])
+    if len(columns) == 1:
+        insert_tuples(connection, table, columns, [(row[columns[0]],) for row in rows])
+    else:
+        values = operator.itemgetter(*columns)  # a tuple of the values, in C
+        insert_tuples(connection, table, columns, [values(row) for row in rows])
+
+
+def insert_tuples(
+    connection: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Insert ``rows`` (values in the order of ``columns``) into ``table``."""
+    if not rows:
+        return
+    if connection.dialect.name != "postgresql":
+        connection.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
+        return
     for name in columns:  # a typo must fail like an INSERT would, not go unnoticed
         if name not in table.c:
             raise KeyError(f"{table.name} has no column {name}")
-    as_json = [isinstance(table.c[name].type, JSON) for name in columns]
+    as_json = [i for i, name in enumerate(columns) if isinstance(table.c[name].type, JSON)]
     driver: Any = connection.connection.driver_connection
     names = ", ".join(f'"{name}"' for name in columns)
     with (
         driver.cursor() as cursor,
         cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy,
     ):
-        if any(as_json):
+        if as_json:
             for row in rows:
-                copy.write_row(
-                    [
-                        json.dumps(row[name]) if encode else row[name]
-                        for name, encode in zip(columns, as_json, strict=True)
-                    ]
-                )
+                values = list(row)
+                for i in as_json:
+                    values[i] = _json(values[i])
+                copy.write_row(values)
         else:
             for row in rows:
-                copy.write_row([row[name] for name in columns])
+                copy.write_row(row)
+
+
+def _json(value: object) -> str:
+    return pydantic_core.to_json(value).decode("utf-8")
 
 
 def among(

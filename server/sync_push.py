@@ -114,17 +114,18 @@ class _Record:
         self.seq = seq
         self.stored = stored
 
-    def row(self) -> dict[str, Any]:
-        return {
-            "entity": self.entity,
-            "record_id": self.record_id,
-            "case_id": self.case_id,
-            "fields": self.fields,
-            "last_change": self.last_change,
-            "deleted_seq": self.deleted_seq,
-            "deleted_by": self.deleted_by,
-            "seq": self.seq,
-        }
+    def values(self) -> tuple[Any, ...]:
+        """The row's values, in the order of ``_COLUMNS``."""
+        return (
+            self.entity,
+            self.record_id,
+            self.case_id,
+            self.fields,
+            self.last_change,
+            self.deleted_seq,
+            self.deleted_by,
+            self.seq,
+        )
 
 
 class _Access:
@@ -162,8 +163,8 @@ class _Batch:
         self.events: list[dict[str, Any]] = []  # audit rows (audit.event_row)
         # Prefetched under the lock (see prefetch) and kept up to date as the batch applies.
         self.applied: dict[uuid.UUID, tuple[str, int]] = {}  # mutation id -> (digest, seq)
-        self.new_applied: list[dict[str, Any]] = []  # applied_mutation rows, written at the end
-        self.changes: list[dict[str, Any]] = []  # change_log rows, written at the end
+        self.new_applied: list[tuple[Any, ...]] = []  # applied_mutation rows (_APPLIED_COLUMNS)
+        self.changes: list[tuple[Any, ...]] = []  # change_log rows (_CHANGE_COLUMNS)
         self.records: dict[tuple[str, uuid.UUID], _Record] = {}
         self.access: dict[uuid.UUID, _Access] = {}
         self.members: set[uuid.UUID] = set()  # cases the pusher is a member of
@@ -269,25 +270,38 @@ class _Batch:
             session.execute(update(SyncHead).where(col(SyncHead.id) == 1).values(seq=self.seq))
         self.write_access()
         connection = session.connection()
-        new: list[dict[str, Any]] = []
+        new: list[tuple[Any, ...]] = []
         changed: list[dict[str, Any]] = []
         fresh: set[tuple[str, uuid.UUID]] = set()
         for key, record in self.touched.items():
             if record.stored:
-                changed.append({f"b_{k}": v for k, v in record.row().items()})
+                changed.append(dict(zip(_UPDATE_KEYS, record.values(), strict=True)))
             else:
-                new.append(record.row())
+                new.append(record.values())
                 fresh.add(key)
-        bulk.insert_rows(connection, _RECORDS, new)
+        bulk.insert_tuples(connection, _RECORDS, _COLUMNS, new)
         if changed:
             connection.execute(_UPDATE_RECORD, changed)
-        bulk.insert_rows(connection, _CHANGE_LOG, self.changes)
-        bulk.insert_rows(connection, _APPLIED, self.new_applied)
+        bulk.insert_tuples(connection, _CHANGE_LOG, _CHANGE_COLUMNS, self.changes)
+        bulk.insert_tuples(connection, _APPLIED, _APPLIED_COLUMNS, self.new_applied)
         # The team-lead read model, set-based for the whole batch, in the same transaction.
         projection.project_batch(connection, self.touched.values(), new=fresh)
         audit.record_rows(session, self.events)
 
 
+_UPDATE_KEYS = tuple(f"b_{name}" for name in _COLUMNS)
+_CHANGE_COLUMNS = (
+    "seq",
+    "entity",
+    "record_id",
+    "case_id",
+    "op",
+    "fields",
+    "origin_device",
+    "mutation_id",
+    "server_time",
+)
+_APPLIED_COLUMNS = ("device_id", "mutation_id", "digest", "seq")
 _UPDATE_RECORD = (
     update(_RECORDS)
     .where(
@@ -440,26 +454,19 @@ def _apply(batch: _Batch, m: Mutation) -> MutationResult:
         record.last_change = {**record.last_change, **dict.fromkeys(m.fields, mark)}
     record.seq = seq
     batch.applied[m.mutation_id] = (digest, seq)
-    batch.new_applied.append(
-        {
-            "device_id": principal.device_id,
-            "mutation_id": m.mutation_id,
-            "digest": digest,
-            "seq": seq,
-        }
-    )
+    batch.new_applied.append((principal.device_id, m.mutation_id, digest, seq))
     batch.changes.append(
-        {
-            "seq": seq,
-            "entity": m.entity.value,
-            "record_id": m.record_id,
-            "case_id": m.case_id,
-            "op": m.op.value,
-            "fields": m.fields,
-            "origin_device": principal.device_id,
-            "mutation_id": m.mutation_id,
-            "server_time": utcnow(),
-        }
+        (
+            seq,
+            m.entity.value,
+            m.record_id,
+            m.case_id,
+            m.op.value,
+            m.fields,
+            principal.device_id,
+            m.mutation_id,
+            utcnow(),
+        )
     )
     _after_apply(batch, m, record, new=new)
     batch.touched.pop(key, None)
