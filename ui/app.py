@@ -28,38 +28,73 @@ from models.i18n import _, current_language, set_language
 from models.profile import load_profile
 from models.store import CaseStore
 from ui.error_guard import install_error_guard
+from ui.launch import trace
 from ui.viewmodels import preferences
-from ui.viewmodels.case_detail import CaseViewModel
 from ui.viewmodels.cases import CasesViewModel
 from ui.viewmodels.first_run import FirstRunViewModel
-from ui.viewmodels.meeting import MeetingViewModel
-from ui.viewmodels.new_contact import NewContactViewModel
-from ui.viewmodels.plan import PlanViewModel
 from ui.viewmodels.session import IDLE_LOCK_VARIABLE, AppSession, Screen, idle_lock_from_env
-from ui.viewmodels.settings import SettingsViewModel
-from ui.viewmodels.signing import SigningViewModel, signing_entry
 from ui.viewmodels.unlock import UnlockViewModel
-from ui.views.case_detail import CaseView
 from ui.views.cases import CasesView
 from ui.views.common import TOUCH, form_view, icon_button, is_tablet, message
 from ui.views.first_run import FirstRunView
-from ui.views.meeting import MeetingView
-from ui.views.new_contact import NewContactView
-from ui.views.plan import PlanView
-from ui.views.settings import SettingsView
-from ui.views.signing import SigningView, with_signing_banner
 from ui.views.unlock import UnlockView
 
 if TYPE_CHECKING:
     from sync.cycle import SyncStatus
     from ui.background_sync import BackgroundSync
+    from ui.views.settings import SettingsView
     from ui.views.sync import SyncView
+
+# The screens after "My cases" load in the body that draws them, so that the start (first run,
+# unlock, my cases) does not wait for them: signing alone brings ReportLab, Pillow and Flet's
+# canvas (about 0.5 s). They are loaded in the background a moment after My cases is drawn
+# (``_warm_screens``), so opening a case does not wait either.
+LATER_SCREENS = (
+    "ui.views.case_detail",
+    "ui.views.plan",
+    "ui.views.meeting",
+    "ui.views.new_contact",
+    "ui.views.settings",
+    "ui.views.signing",
+)
+# Flet's controls load on first use; the ones of the first screens load with the app instead
+# (``warm_up``), while the browser is still fetching Flet's web client.
+FIRST_CONTROLS = [
+    "AppBar",
+    "Border",
+    "BorderSide",
+    "Chip",
+    "Column",
+    "Container",
+    "FilledButton",
+    "Icon",
+    "IconButton",
+    "Icons",
+    "ListView",
+    "Locale",
+    "LocaleConfiguration",
+    "NavigationBar",
+    "NavigationRail",
+    "OutlinedButton",
+    "Padding",
+    "ProgressRing",
+    "Row",
+    "Semantics",
+    "Text",
+    "TextButton",
+    "TextField",
+    "Theme",
+    "ThemeMode",
+    "VerticalDivider",
+    "View",
+]
 
 log = logging.getLogger(__name__)
 
 IDLE_CHECK_SECONDS = 1.0
 SYNC_CHECK_SECONDS = 5.0  # how often the background sync looks at its schedule (ui/background_sync)
-SYNC_START_DELAY = 1.0  # after the first screen: sync (and httpx) never slow down the start
+SYNC_START_DELAY = 1.0  # after the first app screen: sync (and httpx) never slow down the start
+APP_DRAWN_CHECK_SECONDS = 0.5
 AT_THE_TABLE = (Screen.MEETING, Screen.SIGN)  # never redrawn by sync; the status line informs only
 
 
@@ -95,6 +130,7 @@ class Shell:
         self.tablet = is_tablet(page.width)
         self.unlock_view: UnlockView | None = None
         self.cases_view: CasesView | None = None
+        self._cases_ready: CasesViewModel | None = None  # read right after unlocking, drawn once
         self.settings_view: SettingsView | None = None
         self.notice: str | None = None  # a message to show once on the next screen
         self._idle_task: concurrent.futures.Future[None] | None = None
@@ -103,6 +139,7 @@ class Shell:
         self.status_box: ft.Container | None = None  # the sync status line of the screen shown
         self._sync_return: tuple[Screen, str | None] = (Screen.SETTINGS, None)  # "Back" from sync
         self.sync_view: SyncView | None = None  # the sync screen, while it is shown
+        self._app_drawn = False  # a screen past unlocking was sent: the start is over
 
     def start(self) -> None:
         page = self.page
@@ -114,7 +151,9 @@ class Shell:
         page.on_close = self._closed
         page.on_disconnect = self._closed
         install_error_guard(page, self._unexpected_error)
+        trace("shell-start")
         self.session.start()
+        trace("session-started")
         self._apply_preferences()
         self.render()
         self._idle_task = page.run_task(self._watch_idle)
@@ -125,6 +164,8 @@ class Shell:
     def render(self) -> None:
         screen = self.session.screen
         self.unlock_view = None
+        if screen in (Screen.FIRST_RUN, Screen.UNLOCK):
+            self._cases_ready = self.cases_view = None  # locked: keep no opened names
         # Flutter's own texts (the date picker's days, months, OK/Cancel) follow the app language.
         self.page.locale_configuration = locale_configuration(current_language())
         width = self.page.width
@@ -151,10 +192,14 @@ class Shell:
             view = form_view("/unlock", self.unlock_view.control)
         else:
             view = self._app_view(screen)
+        trace(f"render-built-{screen.value}")
         self.page.views.clear()
         self.page.views.append(view)
         self.page.update()
-        if self.cases_view is not None:
+        trace(f"render-sent-{screen.value}")
+        if screen not in (Screen.FIRST_RUN, Screen.UNLOCK):
+            self._app_drawn = True
+        if self.cases_view is not None and not self.cases_view.vm.loaded:
             self.page.run_task(self.cases_view.load_in_background)
 
     def _app_view(self, screen: Screen) -> ft.View:
@@ -243,6 +288,9 @@ class Shell:
         width = self.page.width
         case_id = self.session.case_id
         if screen is Screen.SETTINGS:
+            from ui.viewmodels.settings import SettingsViewModel
+            from ui.views.settings import SettingsView
+
             settings = SettingsView(
                 SettingsViewModel(store, idle_lock=self.session.idle.timeout),
                 on_language=self.render,
@@ -252,6 +300,9 @@ class Shell:
             self.settings_view = settings
             return _("Settings"), settings.control
         if screen is Screen.NEW_CONTACT:
+            from ui.viewmodels.new_contact import NewContactViewModel
+            from ui.views.new_contact import NewContactView
+
             vm = NewContactViewModel(
                 store, today=_today, now=_now, organisation_id=self._organisation_id()
             )
@@ -259,6 +310,11 @@ class Shell:
                 vm, width=width, on_saved=self._open_case, on_cancel=self._to_cases
             ).control
         if screen is Screen.CASE and case_id:
+            from ui.viewmodels.case_detail import CaseViewModel
+            from ui.viewmodels.signing import signing_entry
+            from ui.views.case_detail import CaseView
+            from ui.views.signing import with_signing_banner
+
             case_vm = CaseViewModel(store, case_id, today=_today, now=_now)
             case_view = CaseView(
                 case_vm,
@@ -274,6 +330,9 @@ class Shell:
                 lambda: self._open_case(case_id, Screen.SIGN),
             )
         if screen is Screen.PLAN and case_id:
+            from ui.viewmodels.plan import PlanViewModel
+            from ui.views.plan import PlanView
+
             plan_vm = PlanViewModel(store, case_id, today=_today)
             return _("Plan the MDO"), PlanView(
                 plan_vm,
@@ -282,6 +341,9 @@ class Shell:
                 on_cancel=lambda: self._open_case(case_id),
             ).control
         if screen is Screen.MEETING and case_id:
+            from ui.viewmodels.meeting import MeetingViewModel
+            from ui.views.meeting import MeetingView
+
             meeting_vm = MeetingViewModel.open(store, case_id, today=_today())
             title = (
                 _("Meeting with {name}").format(name=meeting_vm.resident.name)
@@ -296,6 +358,9 @@ class Shell:
                 on_sign=lambda: self._open_case(case_id, Screen.SIGN),
             ).control
         if screen is Screen.SIGN and case_id:
+            from ui.viewmodels.signing import SigningViewModel
+            from ui.views.signing import SigningView
+
             signing_vm = SigningViewModel.open(store, case_id, now=_now)
             return _("Sign the plan"), SigningView(
                 signing_vm,
@@ -308,8 +373,9 @@ class Shell:
             return _("Dossier server"), self._sync_screen(store)
         if screen is Screen.TEAM:  # the session lets only a team lead get here
             return _("Team"), self._team_screen(store)
+        cases_vm, self._cases_ready = self._cases_ready, None
         cases = CasesView(
-            CasesViewModel(store, today=_today),
+            cases_vm if cases_vm is not None else CasesViewModel(store, today=_today),
             on_activity=self.session.touch,
             on_open=self._open_case,
             on_new=self._new_contact,
@@ -364,7 +430,22 @@ class Shell:
         self.render()
 
     async def _unlocked(self) -> None:
+        """Unlocked: read My cases while "Unlocking…" still shows, then draw it whole, once.
+
+        One update with the list in it, instead of an empty list, a progress ring, then the rows:
+        each update is a round trip and a redraw in the browser.
+        """
+        trace("unlocked")
         self.session.unlocked()
+        if self.session.screen is Screen.CASES:
+            cases = CasesViewModel(self._store(), today=_today)
+            try:
+                await asyncio.to_thread(cases.load)
+            except Exception as error:  # drawn as before: the list reads (and reports) it again
+                log.warning("reading my cases after unlocking failed: %s", type(error).__name__)
+            else:
+                self._cases_ready = cases
+            trace("cases-loaded")
         self.render()
 
     def _unexpected_error(self) -> None:
@@ -446,8 +527,16 @@ class Shell:
         return self.sync
 
     async def _watch_sync(self) -> None:
-        """Sync in the background while the store is unlocked and the device enrolled."""
+        """Sync in the background while the store is unlocked and the device enrolled.
+
+        Nothing syncs while locked. The first app screen (after unlocking) is drawn first; a moment
+        later the other screens and the sync code (httpx) load in the background: loading them
+        earlier slowed down unlocking and drawing My cases (bench/app_startup.py).
+        """
+        while not self._app_drawn:
+            await asyncio.sleep(APP_DRAWN_CHECK_SECONDS)
         await asyncio.sleep(SYNC_START_DELAY)
+        await asyncio.to_thread(_warm_screens)
         background = await self._background()
         while True:
             try:
@@ -570,6 +659,21 @@ class Shell:
             "This tablet was switched off by the administrator; the local case files were removed."
         )
         self.render()
+
+
+def _warm_screens() -> None:
+    """Load the screens after My cases (see LATER_SCREENS); run off the UI loop."""
+    for name in LATER_SCREENS:
+        try:
+            importlib.import_module(name)
+        except Exception as error:  # opening that screen reports it properly
+            log.warning("loading %s in the background failed: %s", name, type(error).__name__)
+
+
+def warm_up() -> None:
+    """Load Flet's controls of the first screens now (called by ``ui.launch`` in the background)."""
+    for name in FIRST_CONTROLS:
+        getattr(ft, name)
 
 
 def make_main(store_path: Path, *, idle_lock: timedelta | None = None) -> Callable[[ft.Page], None]:

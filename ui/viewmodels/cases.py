@@ -135,9 +135,12 @@ def row_for(summary: CaseSummary) -> CaseRow:
 
 
 # My cases draws the most urgent cases first, a page at a time: a professional's list is short,
-# but a team's tablet may hold thousands, and drawing 2,000 tiles took seconds (bench/app_startup).
-# Search and the filters still work on every case.
-PAGE_SIZE = 100
+# but a team's tablet may hold thousands. Every tile drawn costs time on the server (building and
+# sending it) and in the browser (laying it out), and a tablet shows about eight at once: the first
+# page is a few screens long, and the list grows as one scrolls or taps "show more"
+# (bench/app_startup: 100 tiles took about a second of the start-up at 2,000 cases). Search and
+# the filters still work on every case.
+PAGE_SIZE = 30
 
 
 @dataclass
@@ -146,14 +149,16 @@ class CasesViewModel:
     today: Callable[[], date]
     search: str = ""
     case_filter: CaseFilter = CaseFilter.OPEN
-    rows: list[CaseRow] = field(default_factory=list)  # every case that matches, most urgent first
-    shown: int = PAGE_SIZE  # how many of them the list draws
+    shown: int = PAGE_SIZE  # how many of the matching cases the list draws
+    loaded: bool = False
     _all: list[CaseSummary] = field(default_factory=list)
+    _matching: list[CaseSummary] = field(default_factory=list)  # most urgent first
 
     def load(self) -> None:
         """Read every case once; search and filters then work on this list."""
         self._all = queries.case_summaries(self.store, today=self.today())
         self._apply()
+        self.loaded = True
 
     def set_search(self, text: str) -> None:
         self.search = text
@@ -166,13 +171,18 @@ class CasesViewModel:
         self._apply()
 
     @property
+    def rows(self) -> list[CaseRow]:
+        """Every case that matches, most urgent first (the texts are made when asked for)."""
+        return [row_for(s) for s in self._matching]
+
+    @property
     def visible_rows(self) -> list[CaseRow]:
         """The most urgent ``shown`` rows: drawing thousands of tiles at once costs seconds."""
-        return self.rows[: self.shown]
+        return [row_for(s) for s in self._matching[: self.shown]]
 
     @property
     def hidden(self) -> int:
-        return max(len(self.rows) - self.shown, 0)
+        return max(len(self._matching) - self.shown, 0)
 
     @property
     def more_text(self) -> str | None:
@@ -182,8 +192,11 @@ class CasesViewModel:
         n = min(self.hidden, PAGE_SIZE)
         return ngettext("Show {n} more case", "Show {n} more cases", n).format(n=n)
 
-    def show_more(self) -> None:
-        self.shown += PAGE_SIZE
+    def show_more(self) -> list[CaseRow]:
+        """Draw the next page too; returns its rows (the list only adds these)."""
+        start = min(self.shown, len(self._matching))
+        self.shown = start + PAGE_SIZE
+        return [row_for(s) for s in self._matching[start : self.shown]]
 
     @property
     def total(self) -> int:
@@ -191,7 +204,7 @@ class CasesViewModel:
 
     @property
     def empty_message(self) -> str | None:
-        if self.rows:
+        if self._matching:
             return None
         if not self._all:
             return _("No cases yet. A new contact will show up here.")
@@ -199,7 +212,7 @@ class CasesViewModel:
 
     @property
     def count_text(self) -> str:
-        n = len(self.rows)
+        n = len(self._matching)
         return ngettext("{n} case", "{n} cases", n).format(n=n)
 
     def filter_label(self, case_filter: CaseFilter) -> str:
@@ -207,10 +220,10 @@ class CasesViewModel:
 
     def _apply(self) -> None:
         # The same matching as ``queries.case_summaries(search=...)``, without opening every name
-        # again on each key press.
+        # again on each key press. Rows (texts, badges) are made only for the tiles drawn.
         needle = self.search.casefold().strip()
-        self.rows = [
-            row_for(s)
+        self._matching = [
+            s
             for s in self._all
             if matches(s, self.case_filter)
             and (

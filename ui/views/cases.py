@@ -11,6 +11,8 @@ from models.i18n import _
 from ui.viewmodels.cases import BadgeKind, CaseFilter, CaseRow, CasesViewModel
 from ui.views.common import DANGER_BG, TOUCH, WARNING_BG, labelled_button
 
+SCROLL_INTERVAL_MS = 250  # how often the browser reports scrolling (each report is a message)
+
 
 def badge(text: str, kind: BadgeKind) -> ft.Container:
     return ft.Container(
@@ -22,30 +24,32 @@ def badge(text: str, kind: BadgeKind) -> ft.Container:
 
 
 def case_tile(row: CaseRow, on_open: Callable[[str], None] | None = None) -> ft.Control:
-    lines: list[ft.Control] = []
-    if row.next_deadline:
-        lines.append(ft.Text(row.next_deadline, size=15, weight=ft.FontWeight.W_500))
+    """One case: the name, then stage, contact date and next deadline, then any badges.
+
+    Few controls on purpose: every control costs time to build, send and lay out, and the list
+    draws dozens of tiles at once (four controls for a tile without badges).
+    """
+    details = f"{row.subtitle}\n{row.next_deadline}" if row.next_deadline else row.subtitle
+    lines: list[ft.Control] = [
+        ft.Text(
+            row.title,
+            size=18,
+            weight=ft.FontWeight.W_600,
+            italic=row.damaged,
+            color="#6B6B6B" if row.damaged else None,
+        ),
+        ft.Text(details, size=15),
+    ]
+    if len(row.badges) == 1:
+        lines.append(badge(row.badges[0].text, row.badges[0].kind))
+    elif row.badges:
+        lines.append(
+            ft.Row(controls=[badge(b.text, b.kind) for b in row.badges], wrap=True, run_spacing=4)
+        )
     return ft.Container(
         on_click=(lambda _e: on_open(row.case_id)) if on_open else None,
         ink=on_open is not None,
-        content=ft.Column(
-            controls=[
-                ft.Text(
-                    row.title,
-                    size=18,
-                    weight=ft.FontWeight.W_600,
-                    italic=row.damaged,
-                    color="#6B6B6B" if row.damaged else None,
-                ),
-                ft.Text(row.subtitle, size=14),
-                *lines,
-                ft.Row(controls=[badge(b.text, b.kind) for b in row.badges], wrap=True)
-                if row.badges
-                else ft.Container(height=0),
-            ],
-            spacing=4,
-            tight=True,
-        ),
+        content=ft.Column(controls=lines, spacing=4, tight=True),
         padding=ft.Padding.symmetric(horizontal=16, vertical=12),
         border=ft.Border.only(bottom=ft.BorderSide(1, "#E0E0E0")),
     )
@@ -81,7 +85,11 @@ class CasesView:
             for f in CaseFilter
         }
         self.count = ft.Text(size=14)
-        self.list = ft.ListView(expand=True, spacing=0)
+        self._more_button: ft.Control | None = None
+        # The list grows by a page when scrolled near its end (and by the "show more" button).
+        self.list = ft.ListView(
+            expand=True, spacing=0, on_scroll=self._scrolled, scroll_interval=SCROLL_INTERVAL_MS
+        )
         self.loading = ft.Row(
             controls=[
                 ft.ProgressRing(width=24, height=24, semantics_label=_("Busy")),
@@ -109,6 +117,8 @@ class CasesView:
             expand=True,
             spacing=12,
         )
+        if vm.loaded:  # read already (right after unlocking): drawn with the screen, in one go
+            self._show()
 
     def load(self) -> None:
         """Read the cases now (quick for a few hundred)."""
@@ -141,8 +151,37 @@ class CasesView:
 
     def _more(self) -> None:
         self.on_activity()
-        self.vm.show_more()
-        self._show()
+        self._add_page()
+        self.list.update()
+
+    def _scrolled(self, e: ft.OnScrollEvent) -> None:
+        """Near the end of the list: draw the next page before the user gets there."""
+        if self.vm.hidden and e.pixels >= e.max_scroll_extent - e.viewport_dimension:
+            self._add_page()
+            self.list.update()
+        else:  # most scroll events change nothing: spare the page-wide update after a handler
+            ft.context.disable_auto_update()  # type: ignore[no-untyped-call]
+
+    def _add_page(self) -> None:
+        """Add the next page's tiles after the ones drawn (only those are sent)."""
+        controls = self.list.controls
+        if controls and controls[-1] is self._more_button:
+            controls.pop()
+        controls.extend(case_tile(r, self.on_open) for r in self.vm.show_more())
+        self._add_more_button()
+
+    def _add_more_button(self) -> None:
+        more = self.vm.more_text
+        self._more_button = (
+            ft.Container(
+                content=labelled_button(more, self._more, icon=ft.Icons.EXPAND_MORE),
+                padding=ft.Padding.all(12),
+            )
+            if more
+            else None
+        )
+        if self._more_button is not None:
+            self.list.controls.append(self._more_button)
 
     def _show(self) -> None:
         for f, chip in self.chips.items():
@@ -155,11 +194,4 @@ class CasesView:
             ]
         else:
             self.list.controls = [case_tile(r, self.on_open) for r in self.vm.visible_rows]
-            more = self.vm.more_text
-            if more:
-                self.list.controls.append(
-                    ft.Container(
-                        content=labelled_button(more, self._more, icon=ft.Icons.EXPAND_MORE),
-                        padding=ft.Padding.all(12),
-                    )
-                )
+            self._add_more_button()

@@ -291,15 +291,21 @@ def test_cases_list_search_and_filters(store: CaseStore) -> None:
 
 
 def test_the_list_draws_a_page_at_a_time_and_search_sees_every_case(store: CaseStore) -> None:
-    names = [f"Bewoner {n:03d}" for n in range(PAGE_SIZE + 30)] + ["Zeldzame Naam"]
+    names = [f"Bewoner {n:03d}" for n in range(2 * PAGE_SIZE + 9)] + ["Zeldzame Naam"]
     store.add_case_files([a_case_file(name=n) for n in names], today=TODAY, now=NOW)
     vm = CasesViewModel(store, today=lambda: TODAY)
     vm.load()
     assert vm.count_text == f"{len(names)} casussen"  # the count is of every matching case
     assert len(vm.visible_rows) == PAGE_SIZE and vm.visible_rows == vm.rows[:PAGE_SIZE]
-    assert vm.hidden == 31 and vm.more_text == "Nog 31 casussen tonen"
-    vm.show_more()
+    assert vm.hidden == PAGE_SIZE + 10 and vm.more_text == f"Nog {PAGE_SIZE} casussen tonen"
+    added = vm.show_more()  # the next page only: the list adds these after the ones it shows
+    assert (
+        added == vm.rows[PAGE_SIZE : 2 * PAGE_SIZE] and vm.visible_rows == vm.rows[: 2 * PAGE_SIZE]
+    )
+    assert vm.hidden == 10 and vm.more_text == "Nog 10 casussen tonen"
+    assert vm.show_more() == vm.rows[2 * PAGE_SIZE :]
     assert vm.visible_rows == vm.rows and vm.hidden == 0 and vm.more_text is None
+    assert vm.show_more() == [] and vm.visible_rows == vm.rows
     vm.set_search("zeldzame")  # found even when it was not drawn; the page starts again
     assert [r.title for r in vm.visible_rows] == ["Zeldzame Naam"] and vm.shown == PAGE_SIZE
 

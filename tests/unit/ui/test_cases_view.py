@@ -1,0 +1,112 @@
+"""My cases as controls: drawn at once when read already, a page at a time, small tiles (#3)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import flet as ft
+import pytest
+
+from models.store import CaseStore
+from tests.support.factories import NOW, PASSPHRASE, a_case_file, floor_kdf_params
+from tests.support.memory_keyring import MemoryKeyring
+from ui.viewmodels.cases import PAGE_SIZE, Badge, BadgeKind, CaseRow, CasesViewModel
+from ui.views.cases import CasesView, case_tile
+
+TODAY = date(2026, 11, 24)
+
+
+@pytest.fixture
+def store(tmp_path: Path, memory_keyring: MemoryKeyring) -> Iterator[CaseStore]:
+    s = CaseStore.create(tmp_path / "k.db", PASSPHRASE, now=NOW, kdf_params=floor_kdf_params())
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+def _texts(control: Any) -> list[str]:
+    """Every Text value under a control, depth first."""
+    found: list[str] = []
+    if isinstance(control, ft.Text) and control.value:
+        found.append(control.value)
+    for child in getattr(control, "controls", None) or []:
+        found += _texts(child)
+    content = getattr(control, "content", None)
+    if isinstance(content, ft.Control):
+        found += _texts(content)
+    return found
+
+
+def _count(control: Any) -> int:
+    children = list(getattr(control, "controls", None) or [])
+    content = getattr(control, "content", None)
+    if isinstance(content, ft.Control):
+        children.append(content)
+    return 1 + sum(_count(c) for c in children)
+
+
+def _view(store: CaseStore, cases: int) -> CasesView:
+    names = [f"Bewoner {n:03d}" for n in range(cases)]
+    store.add_case_files([a_case_file(name=n) for n in names], today=TODAY, now=NOW)
+    vm = CasesViewModel(store, today=lambda: TODAY)
+    vm.load()
+    return CasesView(vm, on_activity=lambda: None, on_open=lambda _id: None)
+
+
+def _tiles(view: CasesView) -> list[ft.Control]:
+    return [c for c in view.list.controls if " · contact " in " ".join(_texts(c))]
+
+
+def test_a_list_read_already_is_drawn_with_the_screen(store: CaseStore) -> None:
+    view = _view(store, PAGE_SIZE + 5)
+    assert len(_tiles(view)) == PAGE_SIZE
+    assert _texts(view.list.controls[-1]) == [] and view.count.value == f"{PAGE_SIZE + 5} casussen"
+
+
+def test_show_more_adds_only_the_next_page_and_moves_the_button(store: CaseStore) -> None:
+    view = _view(store, 2 * PAGE_SIZE + 3)
+    first = view.list.controls[:PAGE_SIZE]
+    view._add_page()
+    assert view.list.controls[:PAGE_SIZE] == first  # the tiles drawn stay the same objects
+    assert len(_tiles(view)) == 2 * PAGE_SIZE and view.list.controls[-1] is view._more_button
+    view._add_page()
+    assert len(_tiles(view)) == 2 * PAGE_SIZE + 3 and view._more_button is None
+    assert view.list.controls[-1] is _tiles(view)[-1]
+
+
+def test_scrolling_near_the_end_draws_the_next_page(store: CaseStore) -> None:
+    view = _view(store, PAGE_SIZE + 3)
+    far = SimpleNamespace(pixels=0.0, max_scroll_extent=3000.0, viewport_dimension=500.0)
+    view._scrolled(far)  # type: ignore[arg-type]
+    assert len(_tiles(view)) == PAGE_SIZE
+    near = SimpleNamespace(pixels=2600.0, max_scroll_extent=3000.0, viewport_dimension=500.0)
+    view.list.update = lambda: None  # type: ignore[method-assign]  # not on a page here
+    view._scrolled(near)  # type: ignore[arg-type]
+    assert len(_tiles(view)) == PAGE_SIZE + 3
+
+
+def test_a_tile_is_a_few_controls_with_every_text() -> None:
+    row = CaseRow(
+        "c1",
+        "Anna Jansen",
+        "Eerste contact · contact 20-11-2026",
+        (Badge("MDO te laat (2 dagen)", BadgeKind.DANGER),),
+        False,
+        "MDO uiterlijk 02-12-2026",
+    )
+    tile = case_tile(row, lambda _id: None)
+    assert _texts(tile) == [
+        "Anna Jansen",
+        "Eerste contact · contact 20-11-2026\nMDO uiterlijk 02-12-2026",
+        "MDO te laat (2 dagen)",
+    ]
+    assert _count(tile) == 6  # tile, column, two texts, the badge and its text
+    plain = CaseRow("c2", "Bram", "Afgesloten · contact 01-01-2026", (), False)
+    assert _count(case_tile(plain)) == 4
+    two = CaseRow("c3", "Cor", "x · contact y", (row.badges[0], row.badges[0]), False)
+    assert len(_texts(case_tile(two))) == 4
