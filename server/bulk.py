@@ -3,7 +3,8 @@
 A push batch writes hundreds of rows into each of several tables (bench/sync_ingest.py). On
 PostgreSQL ``insert_rows`` streams them with ``COPY ... FROM STDIN`` on the session's own
 connection: one statement per table, inside the transaction, so a rollback takes the rows out
-again and constraints (primary keys, UNIQUE, NOT NULL, lengths) are checked as for an INSERT.
+again and constraints (primary keys, UNIQUE, NOT NULL, lengths) are checked as for an INSERT;
+a violation raises SQLAlchemy's error for it (``IntegrityError``, ...), as an INSERT would.
 Elsewhere (SQLite) it is one executemany INSERT.
 
 ``among(session, column, values)`` is ``column IN (values)``; on PostgreSQL as ``column =
@@ -23,9 +24,11 @@ import operator
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import psycopg
 import pydantic_core
 from sqlalchemy import JSON, ColumnElement, Connection, Table, any_, insert, literal
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 
@@ -34,6 +37,7 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str
     if not rows:
         return
     columns = list(rows[0])
+    _check(table, columns)
     if connection.dialect.name != "postgresql":
         connection.execute(insert(table), list(rows))
         return
@@ -50,28 +54,34 @@ def insert_tuples(
     """Insert ``rows`` (values in the order of ``columns``) into ``table``."""
     if not rows:
         return
+    _check(table, columns)
     if connection.dialect.name != "postgresql":
         connection.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
         return
-    for name in columns:  # a typo must fail like an INSERT would, not go unnoticed
-        if name not in table.c:
-            raise KeyError(f"{table.name} has no column {name}")
     as_json = [i for i, name in enumerate(columns) if isinstance(table.c[name].type, JSON)]
     driver: Any = connection.connection.driver_connection
     names = ", ".join(f'"{name}"' for name in columns)
-    with (
-        driver.cursor() as cursor,
-        cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy,
-    ):
-        if as_json:
-            for row in rows:
-                values = list(row)
-                for i in as_json:
-                    values[i] = _json(values[i])
-                copy.write_row(values)
-        else:
-            for row in rows:
-                copy.write_row(row)
+    statement = f'COPY "{table.name}" ({names}) FROM STDIN'
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            if as_json:
+                for row in rows:
+                    values = list(row)
+                    for i in as_json:
+                        values[i] = _json(values[i])
+                    copy.write_row(values)
+            else:
+                for row in rows:
+                    copy.write_row(row)
+    except psycopg.Error as error:  # as SQLAlchemy raises it: IntegrityError for a duplicate
+        raise DBAPIError.instance(statement, None, error, psycopg.Error) from error
+
+
+def _check(table: Table, columns: Sequence[str]) -> None:
+    """A typo must fail, not go unnoticed (SQLAlchemy's executemany ignores unknown keys)."""
+    for name in columns:
+        if name not in table.c:
+            raise KeyError(f"{table.name} has no column {name}")
 
 
 def _json(value: object) -> str:

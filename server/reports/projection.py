@@ -25,6 +25,7 @@ team directly, without checking that the case is there.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from datetime import date
@@ -63,8 +64,11 @@ def parse_day(value: object) -> date | None:
 
 
 def parse_uuid(value: object) -> uuid.UUID | None:
-    if not isinstance(value, str):
-        return None
+    return _uuid(value) if isinstance(value, str) else None
+
+
+@functools.lru_cache(maxsize=4096)  # a batch reads the same ids a few times
+def _uuid(value: str) -> uuid.UUID | None:
     try:
         return uuid.UUID(value)
     except ValueError:
@@ -485,13 +489,16 @@ def _refresh_agreements(
         return
     table = _t(ReportAgreement)
     found: dict[uuid.UUID, Row] = {}
+    # The batch's own agreements were written from scratch: not read back (``written``).
+    skip = ~bulk.among(connection, table.c.agreement_id, written)
     for column, ids in (("meeting_id", list(meetings)), ("owner_id", list(participants))):
         for i in range(0, len(ids), _CHUNK):
             for mapping in connection.execute(
-                select(table).where(bulk.among(connection, table.c[column], ids[i : i + _CHUNK]))
+                select(table).where(
+                    bulk.among(connection, table.c[column], ids[i : i + _CHUNK]), skip
+                )
             ).mappings():
-                if mapping["agreement_id"] not in written:
-                    found[mapping["agreement_id"]] = dict(mapping)
+                found[mapping["agreement_id"]] = dict(mapping)
     changes: list[Row] = []
     for agreement_id, row in found.items():
         new = dict(row)
@@ -575,6 +582,7 @@ def _refresh_cases(
     """Cases not written in this batch whose meetings or resident were: copy the new values."""
     table = _t(ReportCase)
     others = [c for c in meeting_cases if c not in written]
+    skip = ~bulk.among(connection, table.c.case_id, written)  # written from scratch, not read
     found: dict[uuid.UUID, Row] = {}
     for column, ids in (("case_id", others), ("resident_id", list(residents))):
         for i in range(0, len(ids), _CHUNK):
@@ -586,10 +594,9 @@ def _refresh_cases(
                     table.c.contact_date,
                     table.c.first_held_on,
                     table.c.mdo_days,
-                ).where(bulk.among(connection, table.c[column], ids[i : i + _CHUNK]))
+                ).where(bulk.among(connection, table.c[column], ids[i : i + _CHUNK]), skip)
             ).mappings():
-                if mapping["case_id"] not in written:
-                    found[mapping["case_id"]] = dict(mapping)
+                found[mapping["case_id"]] = dict(mapping)
     changes: list[Row] = []
     for case_id, row in found.items():
         new = dict(row)
