@@ -24,6 +24,8 @@ Authorisation and consent are in server/authorisation.py; audit rows commit with
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from typing import Any, cast
 
@@ -324,6 +326,29 @@ _UPDATE_CONSENT = (
 )
 
 
+def mutation_digest(m: Mutation) -> str:
+    """``Mutation.digest()``, the same text hashed, without pydantic's ``model_dump``: the body is
+    built by hand (ids as text, enums as values, the fields as parsed). A value ``model_dump``
+    would change (NaN or an infinity, which it makes null) takes the model's own way.
+    ``tests/unit/server/test_mutation_digest.py`` holds the two equal."""
+    body = {
+        "base_seq": m.base_seq,
+        "case_id": str(m.case_id),
+        "entity": m.entity.value,
+        "fields": m.fields,
+        "mutation_id": str(m.mutation_id),
+        "op": m.op.value,
+        "record_id": str(m.record_id),
+    }
+    try:
+        canonical = json.dumps(
+            body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        )
+    except ValueError:
+        return m.digest()
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
 def consented_in_batch(mutations: list[Mutation]) -> set[uuid.UUID]:
     """Cases whose last consent value in this batch is true.
 
@@ -390,7 +415,7 @@ def _action(m: Mutation, record: _Record | None) -> Action:
 
 def _apply(batch: _Batch, m: Mutation) -> MutationResult:
     principal = batch.principal
-    digest = m.digest()
+    digest = mutation_digest(m)
     seen = batch.applied.get(m.mutation_id)
     if seen is not None:
         seen_digest, seen_seq = seen
