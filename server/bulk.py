@@ -5,7 +5,7 @@ PostgreSQL ``insert_rows`` streams them with ``COPY ... FROM STDIN`` on the sess
 connection: one statement per table, inside the transaction, so a rollback takes the rows out
 again and constraints (primary keys, UNIQUE, NOT NULL, lengths) are checked as for an INSERT;
 a violation raises SQLAlchemy's error for it (``IntegrityError``, ...), as an INSERT would.
-Elsewhere (SQLite) it is one executemany INSERT.
+Elsewhere (SQLite), and for a few rows, it is one executemany INSERT.
 
 ``among(session, column, values)`` is ``column IN (values)``; on PostgreSQL as ``column =
 ANY(array)``, one parameter: a query with hundreds of placeholders costs more to build, parse and
@@ -31,6 +31,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+COPY_FROM = 8  # rows; fewer go in with an INSERT (one round trip instead of COPY's two)
+
 
 def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert ``rows`` (dicts with the same keys) into ``table``."""
@@ -38,7 +40,7 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str
         return
     columns = list(rows[0])
     _check(table, columns)
-    if connection.dialect.name != "postgresql":
+    if connection.dialect.name != "postgresql" or len(rows) < COPY_FROM:
         connection.execute(insert(table), list(rows))
         return
     if len(columns) == 1:
@@ -55,7 +57,7 @@ def insert_tuples(
     if not rows:
         return
     _check(table, columns)
-    if connection.dialect.name != "postgresql":
+    if connection.dialect.name != "postgresql" or len(rows) < COPY_FROM:
         connection.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
         return
     as_json = [i for i, name in enumerate(columns) if isinstance(table.c[name].type, JSON)]

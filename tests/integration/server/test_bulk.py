@@ -1,6 +1,6 @@
 """``server.bulk``: the push's way of writing many rows (COPY on PostgreSQL, executemany on
-SQLite) stores what an INSERT stores, refuses what an INSERT refuses, and rolls back with the
-transaction; ``among`` selects the same rows as IN."""
+SQLite and for a few rows) stores what an INSERT stores, refuses what an INSERT refuses, and
+rolls back with the transaction; ``among`` selects the same rows as IN."""
 
 from __future__ import annotations
 
@@ -18,6 +18,13 @@ from server.models.dossier import AppliedMutation, ChangeRow
 
 CHANGES: Table = cast(Any, ChangeRow).__table__
 APPLIED: Table = cast(Any, AppliedMutation).__table__
+
+
+@pytest.fixture(autouse=True, params=["copy", "insert"])
+def way(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """On PostgreSQL, every test runs with COPY and with the INSERT used for a few rows."""
+    monkeypatch.setattr(bulk, "COPY_FROM", 1 if request.param == "copy" else 1_000)
+    return str(request.param)
 
 
 def _change(seq: int, fields: dict[str, Any], at: datetime) -> dict[str, Any]:
