@@ -323,6 +323,40 @@ class App:
         return path
 
 
+def failed_unlocks(home: Path) -> int:
+    """The failed-unlock count the store keeps on disk (readable while it is locked)."""
+    from datetime import UTC, datetime
+
+    from models.datafolder import STORE_FILENAME
+    from models.store import CaseStore
+
+    store = CaseStore.open(home / STORE_FILENAME)
+    try:
+        return store.unlock_status(now=datetime.now(UTC)).failures
+    finally:
+        store.close()
+
+
+def fail_unlocks_until_back_off(app: App, home: Path) -> None:
+    """Type a wrong passphrase until the back-off starts (after the fourth failure).
+
+    Each attempt waits for its own outcome: the failure count in the store file goes up. Without
+    that, an attempt typed while the one before is still deriving its key is lost on a loaded
+    machine (the field and button are busy), and the back-off never comes. A lost attempt is typed
+    again.
+    """
+    for _attempt in range(12):
+        failures = failed_unlocks(home)
+        if failures >= 4:
+            break
+        app.type_into("Wachtzin of pincode", "niet de goede wachtzin")
+        app.press("Ontgrendelen", exact=True)
+        deadline = time.monotonic() + 15
+        while failed_unlocks(home) == failures and time.monotonic() < deadline:
+            app.p.wait_for_timeout(200)
+    app.see(r"Probeer het opnieuw om \d\d:\d\d:\d\d")
+
+
 @pytest.fixture
 def open_app(browser: object, request: pytest.FixtureRequest) -> Iterator[object]:
     pages: list[object] = []

@@ -33,7 +33,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import PASSPHRASE, PHONE, TABLET, App, seed
+from tests.e2e.conftest import PASSPHRASE, PHONE, TABLET, App, fail_unlocks_until_back_off, seed
 from tests.e2e.test_signing_journey import seed_held_meeting
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -513,11 +513,7 @@ def test_seeded_cases_filters_and_back_off_are_named_and_touchable(
     audit = Audit(app, size)
     app.see("Keukentafel is vergrendeld")
     if size == "phone":  # the back-off once: it costs half a minute
-        for _attempt in range(4):
-            app.type_into("Wachtzin of pincode", "niet de goede wachtzin")
-            app.press("Ontgrendelen", exact=True)
-            app.see("Die wachtzin of pincode klopt niet|Probeer het opnieuw om")
-        app.see(r"Probeer het opnieuw om \d\d:\d\d:\d\d")
+        fail_unlocks_until_back_off(app, app_home)
         audit.check("unlock-back-off")
         app.p.wait_for_function(
             """() => [...document.querySelectorAll('flt-semantics[role="button"]')].some(

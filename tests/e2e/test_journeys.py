@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import PASSPHRASE, PHONE, TABLET, App, seed
+from tests.e2e.conftest import PASSPHRASE, PHONE, TABLET, App, fail_unlocks_until_back_off, seed
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -72,11 +72,7 @@ def test_the_lock_survives_a_restart_and_shows_the_back_off(
     seed(app_home, 3)
     server = make_server()
     app = open_app(server, TABLET)
-    for _attempt in range(4):  # three free tries, then 30 s back-off
-        app.type_into("Wachtzin of pincode", "niet de goede wachtzin")
-        app.button("Ontgrendelen", exact=True).click()
-        app.see("Die wachtzin of pincode klopt niet|Probeer het opnieuw om")
-    app.see(r"Probeer het opnieuw om \d\d:\d\d:\d\d")
+    fail_unlocks_until_back_off(app, app_home)  # three free tries, then 30 s back-off
     app.shot("back-off")
     server.stop()  # the count is on disk: a restart does not reset the wait
     app = open_app(make_server(), TABLET)
