@@ -253,11 +253,13 @@ class SigningView:
                 )
             )
         if not self.vm.finished:  # the signed screen shows these next to its own PDF already
-            if self.vm.pdf_error:
-                controls.append(message(self.vm.pdf_error, error=True))
-            if self.saved_note:
-                controls.append(message(self.saved_note, error=True))
+            controls += self._pdf_notes()
         return controls
+
+    def _pdf_notes(self) -> list[ft.Control]:
+        """Why a PDF was not made or not saved, if it was not."""
+        notes = [self.vm.pdf_error, self.saved_note]
+        return [message(note, error=True) for note in notes if note]
 
     def _done(self) -> list[ft.Control]:
         vm = self.vm
@@ -309,10 +311,7 @@ class SigningView:
                     height=BUTTON_HEIGHT,
                 )
             )
-        if vm.pdf_error:
-            controls.append(message(vm.pdf_error, error=True))
-        if self.saved_note:
-            controls.append(message(self.saved_note, error=True))
+        controls += self._pdf_notes()
         side.append(
             ft.Row(
                 controls=[
