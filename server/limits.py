@@ -16,6 +16,15 @@ so once more requests held a connection than the pool could give, all 40 threads
 connection that only a waiting request could give back (``QueuePool limit ... reached``, 500s).
 The default stays below the smallest connection pool (SQLite's 15; PostgreSQL's is 30).
 
+**Pushes at once** (same middleware): at most ``max_concurrent_pushes`` (2) pushes are inside the
+app; the others wait in the event loop before they take one of the places above. A push holds the
+sync lock (the ``sync_head`` row, server/sync_push.py) from its first write to its commit, so
+pushes are applied one at a time whatever this number is; more of them inside only wait in
+PostgreSQL, each holding a connection, a thread and one of the 15 places, while pulls queue
+behind them. Under the stress phase of bench/sync_load.py, 11 of the 13 busy database sessions were
+pushes waiting for that lock. Two, not one: the second checks its caller and reads its body while
+the first is applied.
+
 **Rate limits** (``RateLimiter``, a sliding window in process): logging in, refreshing a token and
 enrolling a device are counted per client IP and per account, syncing per device (the credential
 in the access token), over ``rate_limit_window_seconds`` (60 s):
@@ -168,10 +177,12 @@ async def _send_too_large(send: Send, limit: int) -> None:
 
 
 class ConcurrencyLimit:
-    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+    def __init__(self, app: ASGIApp, *, limit: int, pushes: int) -> None:
         self.app = app
         self.limit = limit
+        self.pushes = pushes
         self._slots: asyncio.Semaphore | None = None  # made in the server's event loop
+        self._push_slots: asyncio.Semaphore | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -179,8 +190,14 @@ class ConcurrencyLimit:
             await self.app(scope, receive, send)
             return
         loop = asyncio.get_running_loop()
-        if self._slots is None or self._loop is not loop:  # a test client runs a loop of its own
+        if self._slots is None or self._push_slots is None or self._loop is not loop:
+            # A test client runs a loop of its own.
             self._slots, self._loop = asyncio.Semaphore(self.limit), loop
+            self._push_slots = asyncio.Semaphore(self.pushes)
+        if scope.get("path") == PUSH_PATH:
+            async with self._push_slots, self._slots:
+                await self.app(scope, receive, send)
+            return
         async with self._slots:
             await self.app(scope, receive, send)
 
@@ -292,7 +309,11 @@ def install(app: FastAPI) -> None:
     app.add_middleware(
         BodySizeLimit, default=settings.max_body_bytes, push=settings.max_push_body_bytes
     )
-    app.add_middleware(ConcurrencyLimit, limit=settings.max_concurrent_requests)
+    app.add_middleware(
+        ConcurrencyLimit,
+        limit=settings.max_concurrent_requests,
+        pushes=settings.max_concurrent_pushes,
+    )
 
 
 def openapi_responses() -> dict[int | str, dict[str, Any]]:

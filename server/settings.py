@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     rate_limit_sync_per_device: int = Field(default=300, ge=1)  # push and pull together
     # Requests inside the app at once; keep it below the database connection pool's size.
     max_concurrent_requests: int = Field(default=15, ge=1)
+    # Of those, pushes: they are applied one at a time under the sync lock anyway.
+    max_concurrent_pushes: int = Field(default=2, ge=1)
 
     @model_validator(mode="after")
     def _no_default_secrets_outside_development(self) -> Self:
