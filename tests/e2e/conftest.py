@@ -226,9 +226,15 @@ class App:
 
     def open(self) -> None:
         self.p.goto(self.url)
+        # Switch the semantics DOM on in the same frame the placeholder appears: a screen drawn
+        # quickly puts the focus in its autofocus field first, and Flutter then keeps its own
+        # editing element for text fields instead of the semantics one the tests focus.
+        self.p.wait_for_function(
+            """() => { const p = document.querySelector('flt-semantics-placeholder');
+                       if (p) p.click(); return !!p; }""",
+            timeout=30_000,
+        )
         self.p.wait_for_function("() => !document.getElementById('loading')", timeout=30_000)
-        self.p.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=30_000)
-        self.p.evaluate("() => document.querySelector('flt-semantics-placeholder').click()")
         self.p.wait_for_selector("flt-semantics", state="attached", timeout=10_000)
 
     def textbox(self, name: str):  # type: ignore[no-untyped-def]
