@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -32,8 +30,7 @@ from models.signing import (
     verify_signature,
 )
 from models.store import CaseStore
-from tests.support.factories import NOW, PASSPHRASE, TODAY, a_case_file, floor_kdf_params
-from tests.support.memory_keyring import MemoryKeyring
+from tests.support.factories import NOW, PASSPHRASE, TODAY, a_case_file
 from tests.support.signatures import signature_png
 
 
@@ -158,15 +155,6 @@ def test_the_private_key_never_shows() -> None:
 
 
 # -- frozen versions in the store ------------------------------------------------------------------
-
-
-@pytest.fixture
-def store(tmp_path: Path, memory_keyring: MemoryKeyring) -> Iterator[CaseStore]:
-    s = CaseStore.create(tmp_path / "k.db", PASSPHRASE, now=NOW, kdf_params=floor_kdf_params())
-    try:
-        yield s
-    finally:
-        s.close()
 
 
 def _sign(store: CaseStore, f: CaseFile, who: int, minute: int = 0) -> SignatureRecord:

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -15,20 +13,10 @@ from models import sync_state
 from models.errors import LockedError
 from models.store import CaseStore
 from sync.cycle import SyncState, SyncStatus
-from tests.support.factories import NOW, PASSPHRASE, floor_kdf_params
-from tests.support.memory_keyring import MemoryKeyring
+from tests.support.factories import NOW
 from ui.background_sync import BackgroundSync
 
 pytestmark = pytest.mark.usefixtures("english")
-
-
-@pytest.fixture
-def store(tmp_path: Path, memory_keyring: MemoryKeyring) -> Iterator[CaseStore]:
-    s = CaseStore.create(tmp_path / "k.db", PASSPHRASE, now=NOW, kdf_params=floor_kdf_params())
-    try:
-        yield s
-    finally:
-        s.close()
 
 
 def enrol(store: CaseStore) -> None:

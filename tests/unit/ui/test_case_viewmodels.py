@@ -3,7 +3,6 @@ settings, dates as typed, and the navigation to screens about one case. Over a r
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, time, timedelta
 from pathlib import Path
 
@@ -15,8 +14,7 @@ from models.deadlines import DeadlineState
 from models.domain import AgreementStatus, CaseStage, MeasurementMoment, ParticipantRole
 from models.i18n import current_language, set_language
 from models.store import CaseStore
-from tests.support.factories import NOW, PASSPHRASE, TODAY, a_case_file, floor_kdf_params
-from tests.support.memory_keyring import MemoryKeyring
+from tests.support.factories import NOW, PASSPHRASE, TODAY, a_case_file
 from ui.viewmodels import dates, preferences
 from ui.viewmodels import new_contact as nc
 from ui.viewmodels import plan as pl
@@ -25,15 +23,6 @@ from ui.viewmodels.cases import BadgeKind, CasesViewModel
 from ui.viewmodels.meeting import MeetingViewModel, Step
 from ui.viewmodels.session import AppSession, Screen
 from ui.viewmodels.settings import SettingsViewModel
-
-
-@pytest.fixture
-def store(tmp_path: Path, memory_keyring: MemoryKeyring) -> Iterator[CaseStore]:
-    s = CaseStore.create(tmp_path / "k.db", PASSPHRASE, now=NOW, kdf_params=floor_kdf_params())
-    try:
-        yield s
-    finally:
-        s.close()
 
 
 def fresh_case(store: CaseStore, *, contact: date = TODAY - timedelta(days=6)) -> str:

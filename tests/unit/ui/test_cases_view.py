@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import flet as ft
-import pytest
 
 from models.store import CaseStore
-from tests.support.factories import NOW, PASSPHRASE, a_case_file, floor_kdf_params
-from tests.support.memory_keyring import MemoryKeyring
+from tests.support.factories import NOW, a_case_file
 from ui.viewmodels.cases import PAGE_SIZE, Badge, BadgeKind, CaseRow, CasesViewModel
 from ui.views.cases import CasesView, case_tile
 
 TODAY = date(2026, 11, 24)
-
-
-@pytest.fixture
-def store(tmp_path: Path, memory_keyring: MemoryKeyring) -> Iterator[CaseStore]:
-    s = CaseStore.create(tmp_path / "k.db", PASSPHRASE, now=NOW, kdf_params=floor_kdf_params())
-    try:
-        yield s
-    finally:
-        s.close()
 
 
 def _texts(control: Any) -> list[str]:

@@ -3,31 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from models import queries, sync_state
 from models.domain import ParticipantRole
 from models.store import CaseStore
-from tests.support.factories import NOW, PASSPHRASE, TODAY, a_case_file, floor_kdf_params
-from tests.support.memory_keyring import MemoryKeyring
+from tests.support.factories import NOW, TODAY, a_case_file
 from ui.viewmodels import plan as pl
 from ui.viewmodels.participants import account_id_from_text, participant_from_form
 
 pytestmark = pytest.mark.usefixtures("english")
 
 ACCOUNT = "1b4e28ba-2fa1-11d2-883f-0016d3cca427"
-
-
-@pytest.fixture
-def store(tmp_path: Path, memory_keyring: MemoryKeyring) -> Iterator[CaseStore]:
-    s = CaseStore.create(tmp_path / "k.db", PASSPHRASE, now=NOW, kdf_params=floor_kdf_params())
-    try:
-        yield s
-    finally:
-        s.close()
 
 
 @pytest.mark.parametrize(

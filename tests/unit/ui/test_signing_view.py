@@ -4,27 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from pathlib import Path
 
 import flet as ft
 import pytest
 
 from models.i18n import current_language, set_language
 from models.store import CaseStore
-from tests.support.factories import NOW, PASSPHRASE, TODAY, a_case_file, floor_kdf_params
-from tests.support.memory_keyring import MemoryKeyring
+from tests.support.factories import NOW, TODAY, a_case_file
 from tests.unit.ui.test_signing_viewmodel import Clock, scribble
 from ui.viewmodels import signing as sv
 from ui.views.signing import SigningView, with_signing_banner
-
-
-@pytest.fixture
-def store(tmp_path: Path, memory_keyring: MemoryKeyring) -> Iterator[CaseStore]:
-    s = CaseStore.create(tmp_path / "k.db", PASSPHRASE, now=NOW, kdf_params=floor_kdf_params())
-    try:
-        yield s
-    finally:
-        s.close()
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,6 @@ import io
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -18,8 +17,7 @@ from models.errors import DamagedRecordError, RecordNotFoundError
 from models.i18n import current_language, set_language
 from models.store import CaseStore
 from models.verify import verify_pdf
-from tests.support.factories import NOW, PASSPHRASE, TODAY, a_case_file, floor_kdf_params
-from tests.support.memory_keyring import MemoryKeyring
+from tests.support.factories import NOW, TODAY, a_case_file
 from ui.viewmodels import signing as sv
 
 
@@ -30,15 +28,6 @@ class Clock:
     def __call__(self):  # type: ignore[no-untyped-def]
         self.now += timedelta(minutes=1)
         return self.now
-
-
-@pytest.fixture
-def store(tmp_path: Path, memory_keyring: MemoryKeyring) -> Iterator[CaseStore]:
-    s = CaseStore.create(tmp_path / "k.db", PASSPHRASE, now=NOW, kdf_params=floor_kdf_params())
-    try:
-        yield s
-    finally:
-        s.close()
 
 
 @pytest.fixture

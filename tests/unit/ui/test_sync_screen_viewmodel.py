@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -23,8 +22,7 @@ from sync.client import DossierClient
 from sync.cycle import SyncState
 from sync.engine import Conflict
 from sync.protocol import Entity
-from tests.support.factories import NOW, PASSPHRASE, TODAY, a_case_file, floor_kdf_params
-from tests.support.memory_keyring import MemoryKeyring
+from tests.support.factories import NOW, TODAY, a_case_file
 from ui.viewmodels import sync_screen as ss
 from ui.viewmodels.sync_screen import SyncScreenViewModel, reason_sentence
 
@@ -32,15 +30,6 @@ pytestmark = pytest.mark.usefixtures("english")
 
 DEVICE = uuid.UUID(int=7)
 ACCOUNT = uuid.UUID(int=8)
-
-
-@pytest.fixture
-def store(tmp_path: Path, memory_keyring: MemoryKeyring) -> Iterator[CaseStore]:
-    s = CaseStore.create(tmp_path / "k.db", PASSPHRASE, now=NOW, kdf_params=floor_kdf_params())
-    try:
-        yield s
-    finally:
-        s.close()
 
 
 class FakeServer:

@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from models import sync_state
 from models.store import CaseStore
-from tests.support.factories import NOW, PASSPHRASE, floor_kdf_params
-from tests.support.memory_keyring import MemoryKeyring
+from tests.support.factories import NOW
 from tests.unit.ui.test_team_viewmodel import enrol
 from ui.viewmodels.session import AppSession, Screen
-
-
-@pytest.fixture
-def store(tmp_path: Path, memory_keyring: MemoryKeyring) -> Iterator[CaseStore]:
-    s = CaseStore.create(tmp_path / "k.db", PASSPHRASE, now=NOW, kdf_params=floor_kdf_params())
-    try:
-        yield s
-    finally:
-        s.close()
 
 
 def session_on(store: CaseStore) -> AppSession:

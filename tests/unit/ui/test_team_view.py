@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import flet as ft
@@ -11,8 +9,7 @@ import pytest
 
 from models.store import CaseStore
 from sync.errors import OfflineError
-from tests.support.factories import NOW, PASSPHRASE, TODAY, floor_kdf_params
-from tests.support.memory_keyring import MemoryKeyring
+from tests.support.factories import TODAY
 from tests.unit.ui.test_team_viewmodel import FakeServer
 from ui.viewmodels.team import Tab, TeamViewModel
 from ui.views.team import TeamView
@@ -23,15 +20,6 @@ pytestmark = pytest.mark.usefixtures("english")
 class NoPage:
     def run_task(self, *_args: Any) -> None:
         return None
-
-
-@pytest.fixture
-def store(tmp_path: Path, memory_keyring: MemoryKeyring) -> Iterator[CaseStore]:
-    s = CaseStore.create(tmp_path / "k.db", PASSPHRASE, now=NOW, kdf_params=floor_kdf_params())
-    try:
-        yield s
-    finally:
-        s.close()
 
 
 def texts(control: Any) -> list[str]:

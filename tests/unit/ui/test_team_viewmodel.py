@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -17,8 +15,7 @@ from models.store import CaseStore
 from models.team_cache import Cached
 from sync.errors import OfflineError, ServerError
 from sync.team_protocol import MonitoringFigures, OverdueItem, OverdueReport
-from tests.support.factories import NOW, PASSPHRASE, TODAY, a_case_file, floor_kdf_params
-from tests.support.memory_keyring import MemoryKeyring
+from tests.support.factories import NOW, TODAY, a_case_file
 from tests.support.team_reports import (
     DIACRITIC_PROFESSIONAL,
     STORY_QUESTION,
@@ -34,15 +31,6 @@ from ui.viewmodels.team import (
 )
 
 pytestmark = pytest.mark.usefixtures("english")
-
-
-@pytest.fixture
-def store(tmp_path: Path, memory_keyring: MemoryKeyring) -> Iterator[CaseStore]:
-    s = CaseStore.create(tmp_path / "k.db", PASSPHRASE, now=NOW, kdf_params=floor_kdf_params())
-    try:
-        yield s
-    finally:
-        s.close()
 
 
 def enrol(store: CaseStore, role: str | None) -> None:
