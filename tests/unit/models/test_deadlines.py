@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+import calendar
+import random
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from models.calendar import today_in_amsterdam
 from models.deadlines import (
     AGREEMENT_WINDOW_DAYS,
     DUE_SOON_DAYS,
@@ -526,3 +529,234 @@ def test_case_urgency_uses_the_most_urgent_of_meeting_and_agreements() -> None:
     deadlines = case_deadlines(cf, today=today)
     assert [d.state for d in deadlines] == [S.MET, S.MET_LATE, S.OVERDUE, S.STOPPED]
     assert case_urgency_key(cf, today=today) == urgency_key(S.OVERDUE, date(2026, 4, 20))
+
+
+# --- properties aimed at the awkward days: 29 February, month ends, DST switch days ----------
+#
+# The expectations below are computed by hand (ordinals, month lengths, the EU summer-time rule),
+# not by the functions under test.
+
+
+def _last_sunday(year: int, month: int) -> date:
+    day = date(year, month, calendar.monthrange(year, month)[1])
+    return day - timedelta(days=(day.weekday() - 6) % 7)
+
+
+years = st.integers(min_value=1996, max_value=2200)
+leap_days = st.sampled_from([date(y, 2, 29) for y in range(1996, 2201) if calendar.isleap(y)])
+month_ends = st.builds(
+    lambda y, m: date(y, m, calendar.monthrange(y, m)[1]), years, st.integers(1, 12)
+)
+dst_switch_days = st.builds(_last_sunday, years, st.sampled_from([3, 10]))
+awkward_dates = st.one_of(
+    leap_days,
+    month_ends,
+    dst_switch_days,
+    # the days just around them, so a window that starts or ends on one is covered too
+    st.builds(
+        lambda d, n: d + timedelta(days=n),
+        st.one_of(leap_days, month_ends, dst_switch_days),
+        st.integers(-45, 45),
+    ),
+    dates,
+)
+
+
+def _step_days(start: date, days: int) -> date:
+    """Count ``days`` calendar days forward one at a time, by month lengths (no timedelta)."""
+    y, m, d = start.year, start.month, start.day
+    for _step in range(days):
+        if d < calendar.monthrange(y, m)[1]:
+            d += 1
+        elif m < 12:
+            m, d = m + 1, 1
+        else:
+            y, m, d = y + 1, 1, 1
+    return date(y, m, d)
+
+
+def test_step_days_walks_through_29_february_and_new_year() -> None:
+    assert _step_days(date(2024, 2, 28), 2) == date(2024, 3, 1)
+    assert _step_days(date(2026, 2, 28), 1) == date(2026, 3, 1)
+    assert _step_days(date(2026, 12, 31), 1) == date(2027, 1, 1)
+
+
+@given(awkward_dates)
+def test_mdo_due_is_fourteen_calendar_days_on_awkward_dates(contact: date) -> None:
+    due = meeting_due(contact)
+    assert due == _step_days(contact, 14)
+    assert due.toordinal() - contact.toordinal() == 14
+
+
+@given(awkward_dates)
+def test_agreement_default_is_forty_two_calendar_days_on_awkward_dates(meeting: date) -> None:
+    norm = default_agreement_due(meeting)
+    assert norm == _step_days(meeting, 42)
+    assert not is_outside_norm(meeting, norm)
+    assert is_outside_norm(meeting, _step_days(meeting, 43))
+
+
+@given(awkward_dates, st.integers(min_value=-30, max_value=60))
+def test_open_mdo_state_by_days_since_contact(contact: date, days_since: int) -> None:
+    """Day 0-10 after contact on track, 11-14 due soon (14: due today), from day 15 overdue."""
+    today = date.fromordinal(contact.toordinal() + days_since)
+    d = open_meeting(contact, today)
+    if days_since <= 10:
+        assert d.state is S.ON_TRACK
+    elif days_since <= 14:
+        assert d.state is S.DUE_SOON
+    else:
+        assert d.state is S.OVERDUE
+        assert d.days_late == days_since - 14
+    assert d.days_left == 14 - days_since
+
+
+@given(awkward_dates, st.integers(min_value=-30, max_value=60))
+def test_open_agreement_state_by_days_to_due(due: date, days_before: int) -> None:
+    today = date.fromordinal(due.toordinal() - days_before)
+    d = agreement_deadline(due_date=due, status=AgreementStatus.OPEN, done_on=None, today=today)
+    expected = S.ON_TRACK if days_before > 3 else S.DUE_SOON if days_before >= 0 else S.OVERDUE
+    assert (d.state, d.days_left, d.days_late) == (expected, days_before, max(0, -days_before))
+
+
+def _amsterdam_date(instant: datetime) -> date:
+    """The Amsterdam wall-clock date by the EU rule: UTC+2 from 01:00 UTC on the last Sunday of
+    March to 01:00 UTC on the last Sunday of October, else UTC+1."""
+    as_utc = instant.astimezone(UTC).replace(tzinfo=None)
+    start = datetime.combine(_last_sunday(as_utc.year, 3), time(1, 0))
+    end = datetime.combine(_last_sunday(as_utc.year, 10), time(1, 0))
+    return (as_utc + timedelta(hours=2 if start <= as_utc < end else 1)).date()
+
+
+@st.composite
+def instants_near_switch_nights(draw: st.DrawFn) -> datetime:
+    """An instant from 21:00 the evening before to 04:00 local time on a switch day, in UTC."""
+    day = draw(dst_switch_days)
+    minutes = draw(st.integers(min_value=-4 * 60, max_value=4 * 60))
+    return datetime.combine(day, time(0, 0), tzinfo=UTC) + timedelta(minutes=minutes)
+
+
+@given(instants_near_switch_nights(), st.integers(min_value=0, max_value=30))
+def test_mdo_clock_counts_wall_clock_days_across_dst(contact_at: datetime, days_later: int) -> None:
+    """Contact recorded around a switch night, looked at whole days of 24 hours later.
+
+    The MDO is due 14 wall-clock days after the contact date: never 14 x 24 hours, which in
+    autumn ends an hour early on the wrong date just after midnight.
+    """
+    contact = today_in_amsterdam(contact_at)
+    assert contact == _amsterdam_date(contact_at)
+    looked_at = contact_at + timedelta(days=days_later)
+    today = today_in_amsterdam(looked_at)
+    assert today == _amsterdam_date(looked_at)
+    d = open_meeting(contact, today)
+    assert d.due == _step_days(contact, 14)
+    assert d.days_left == d.due.toordinal() - today.toordinal()
+    assert (d.state is S.OVERDUE) is (today > d.due)
+
+
+@given(awkward_dates, st.integers(0, 60), offsets, offsets)
+def test_no_mdo_needed_stops_the_clock_for_good(
+    contact: date, decided_after: int, today_a: int, today_b: int
+) -> None:
+    """Whenever the decision came (in time or late), the clock stands still at that day."""
+    decided = date.fromordinal(contact.toordinal() + decided_after)
+    seen = [
+        meeting_deadline(
+            contact,
+            held_on=None,
+            no_meeting_decided_on=decided,
+            today=date.fromordinal(contact.toordinal() + offset),
+        )
+        for offset in (today_a, today_b)
+    ]
+    assert seen[0] == seen[1]
+    assert seen[0].state is S.STOPPED and not seen[0].state.is_running
+    assert seen[0].days_left == 14 - decided_after
+    assert urgency_key(seen[0].state, seen[0].due) > urgency_key(S.ON_TRACK, date.max)
+
+
+@given(awkward_dates, st.integers(min_value=1, max_value=5000), st.text(max_size=20))
+def test_due_date_before_the_meeting_is_always_rejected(
+    meeting: date, days_before: int, reason: str
+) -> None:
+    due = date.fromordinal(meeting.toordinal() - days_before)
+    problems = agreement_due_problems(
+        meeting_date=meeting, due_date=due, outside_norm_reason=reason
+    )
+    assert [p.field for p in problems] == ["due_date"]
+
+
+# --- case stage as a property of a case file -------------------------------------------------
+
+
+@st.composite
+def case_files(draw: st.DrawFn) -> CaseFile:
+    """A case file with any mix of meetings (planned, held, neither), agreements, decision, end."""
+    contact = draw(awkward_dates.filter(lambda d: date(1901, 1, 1) < d < date(2200, 1, 1)))
+    after = st.integers(0, 200).map(lambda n: contact + timedelta(days=n))
+    cf = make_case_file(
+        contact=contact,
+        no_meeting=draw(
+            st.none() | st.builds(lambda d: NoMeetingDecision(decided_on=d, reason="r"), after)
+        ),
+        closed_on=draw(st.none() | after),
+    )
+    for _meeting in range(draw(st.integers(0, 3))):
+        planned = draw(st.none() | after.map(lambda d: datetime.combine(d, time(10, 0))))
+        cf.meetings.append(
+            Meeting(case_id=cf.case.id, planned_for=planned, held_on=draw(st.none() | after))
+        )
+    for _agreement in range(draw(st.integers(0, 3))):
+        status = draw(st.sampled_from(list(AgreementStatus)))
+        done_on = draw(after) if status is AgreementStatus.DONE else None
+        cf.agreements.append(make_agreement(cf.case.id, draw(after), status, done_on))
+    return cf
+
+
+@settings(max_examples=40)
+@given(case_files(), st.randoms(use_true_random=False))
+def test_case_stage_follows_the_facts(cf: CaseFile, rnd: random.Random) -> None:
+    stage = case_stage_of(cf)
+    held = any(m.held_on for m in cf.meetings) or bool(cf.agreements)
+    running = any(a.status is AgreementStatus.OPEN for a in cf.agreements)
+    planned = any(m.planned_for for m in cf.meetings)
+    if cf.case.closed_on is not None:
+        assert stage is CaseStage.CLOSED
+    elif cf.case.no_meeting is not None:
+        assert stage is CaseStage.NO_MEETING_NEEDED
+    elif running:
+        assert stage is CaseStage.AGREEMENTS_RUNNING
+    elif held:
+        assert stage is CaseStage.MEETING_HELD
+    elif planned:
+        assert stage is CaseStage.MEETING_PLANNED
+    else:
+        assert stage is CaseStage.CONTACT and not cf.agreements
+    # The order the records come in does not matter.
+    rnd.shuffle(cf.meetings)
+    rnd.shuffle(cf.agreements)
+    assert case_stage_of(cf) is stage
+
+
+@settings(max_examples=40)
+@given(case_files(), awkward_dates)
+def test_closing_or_deciding_no_mdo_moves_any_case_on(cf: CaseFile, day: date) -> None:
+    was_closed = cf.case.closed_on is not None
+    cf.case.no_meeting = NoMeetingDecision(decided_on=day, reason="r")
+    assert case_stage_of(cf) is (CaseStage.CLOSED if was_closed else CaseStage.NO_MEETING_NEEDED)
+    cf.case.closed_on = day
+    assert case_stage_of(cf) is CaseStage.CLOSED
+
+
+@settings(max_examples=40)
+@given(case_files())
+def test_a_new_open_agreement_means_agreements_run(cf: CaseFile) -> None:
+    cf.agreements.append(make_agreement(cf.case.id, cf.case.contact_date))
+    expected = (
+        CaseStage.CLOSED
+        if cf.case.closed_on is not None
+        else CaseStage.NO_MEETING_NEEDED
+        if cf.case.no_meeting is not None
+        else CaseStage.AGREEMENTS_RUNNING
+    )
+    assert case_stage_of(cf) is expected
