@@ -5,15 +5,29 @@ the administrator, team lead and professional of organisation B, and a professio
 lead of organisation A who have nothing to do with the object. Each must get 401, 403 or 404.
 Also: the same calls from a revoked device (401) and with an id that does not exist (403/404).
 
-A new route with a path parameter this file has no object for fails ``test_every_id_is_known``,
-and a new route without a check fails the matrix: nobody can add an unchecked route quietly.
+Ids in request bodies and query strings get the same treatment (``PROBES``): for each such
+operation, a request its owner may make is sent first and must succeed (2xx), then the same request
+with one id swapped for one of organisation B (or another device of A, an unknown id, ...) must be
+refused with a 4xx: never a 2xx, never a 500. The schema is walked for id-like fields (a name
+ending in ``_id``, or ``format: uuid``), nested objects and arrays included.
+
+The ids inside a push's mutations (``mutations[].case_id``, ``record_id``, ``mutation_id``) are not
+probed here: they are answered per mutation (REJECTED with a reason, not a 4xx), and
+test_sync_rules.py covers them by hand (``ELSEWHERE`` names the tests). So do the ids in a
+mutation's free-form ``fields`` (a participant's ``account_id``: ``unknown_account``), which the
+schema cannot show.
+
+A new route with a path parameter this file has no object for fails ``test_every_id_is_known``; a
+new body or query id without a probe (or a pointer to where it is tested) fails
+``test_every_body_and_query_id_is_probed``; a new route without a check fails the matrix: nobody
+can add an unchecked route quietly.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -22,7 +36,7 @@ from fastapi import FastAPI
 from server.models.accounts import Role
 from sync.protocol import Entity, PushRequest
 from tests.integration.server.test_sync_rules import _mutation
-from tests.integration.server.world import Login, Org, World
+from tests.integration.server.world import PASSWORD, Login, Org, World
 
 REFUSED = {401, 403, 404}
 
@@ -73,6 +87,7 @@ class Scene:
     ids: dict[str, uuid.UUID]
     outsiders: dict[str, Login]
     revoked: Login
+    owner: Login
 
 
 @pytest.fixture
@@ -106,7 +121,7 @@ def scene(world: World) -> Scene:
     # Revoked last, so its revocation does not touch the objects above.
     response = world.client.post(f"/devices/{revoked.device_id}/revoke", headers=a.admin.headers)
     assert response.status_code == 200
-    return Scene(world, a, b, ids, outsiders, revoked)
+    return Scene(world, a, b, ids, outsiders, revoked, owner)
 
 
 def _call(
@@ -167,3 +182,228 @@ def test_the_owners_get_through(scene: Scene) -> None:
     assert client.get(f"/accounts/{scene.ids['account_id']}", headers=headers).status_code == 200
     assert client.get(f"/teams/{scene.ids['team_id']}", headers=headers).status_code == 200
     assert client.get(f"/cases/{scene.ids['case_id']}/audit", headers=headers).status_code == 200
+
+
+# -- ids in request bodies and query strings -----------------------------------------------------
+
+
+def is_id_like(name: str, schema: dict[str, Any]) -> bool:
+    return name == "id" or name.endswith("_id") or schema.get("format") == "uuid"
+
+
+def id_fields(
+    schema: dict[str, Any],
+    components: dict[str, Any],
+    prefix: str = "",
+    seen: frozenset[str] = frozenset(),
+) -> Iterator[str]:
+    """The id-like fields of a JSON schema, as paths: ``team_id``, ``mutations[].case_id``."""
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[1]
+        if name not in seen:  # JsonValue and friends refer to themselves
+            yield from id_fields(components[name], components, prefix, seen | {name})
+        return
+    for key in ("anyOf", "oneOf", "allOf"):
+        for option in schema.get(key, []):
+            yield from id_fields(option, components, prefix, seen)
+    for name, sub in schema.get("properties", {}).items():
+        path = f"{prefix}{name}"
+        if is_id_like(name, _resolved(sub, components)):
+            yield path
+        yield from id_fields(sub, components, f"{path}.", seen)
+    if isinstance(schema.get("items"), dict):
+        yield from id_fields(schema["items"], components, f"{prefix.rstrip('.')}[].", seen)
+
+
+def _resolved(schema: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
+    """A field's schema with a ``$ref`` or a nullable ``anyOf`` taken away, to read its format."""
+    if "$ref" in schema:
+        return components[schema["$ref"].rsplit("/", 1)[1]]  # type: ignore[no-any-return]
+    options = [s for s in schema.get("anyOf", []) if s.get("type") != "null"]
+    return options[0] if len(options) == 1 else schema
+
+
+def body_and_query_ids(app: FastAPI) -> dict[tuple[str, str], set[str]]:
+    """Per operation, its id-like fields: ``body.<path>`` and ``query.<name>``."""
+    spec = app.openapi()
+    components = spec.get("components", {}).get("schemas", {})
+    found: dict[tuple[str, str], set[str]] = {}
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            names = {
+                f"query.{p['name']}"
+                for p in operation.get("parameters", [])
+                if p.get("in") == "query"
+                and is_id_like(p["name"], _resolved(p.get("schema", {}), components))
+            }
+            content = operation.get("requestBody", {}).get("content", {})
+            for media in content.values():
+                names |= {f"body.{f}" for f in id_fields(media.get("schema", {}), components)}
+            if names:
+                found[(method, path)] = names
+    return found
+
+
+@dataclass
+class Request:
+    body: dict[str, Any] | None
+    query: dict[str, str] = field(default_factory=dict)
+
+
+# A swap puts a foreign id into a request the owner may make.
+Swap = Callable[[Scene, Request], None]
+
+
+@dataclass(frozen=True)
+class Probe:
+    headers: Callable[[Scene], dict[str, str]]  # the owner's
+    url: Callable[[Scene], str]
+    request: Callable[[Scene], Request]  # a fresh request the owner may make: it must get a 2xx
+    swaps: dict[str, dict[str, Swap]]  # field -> {what is put in: how}
+
+
+def _put(name: str, value: Callable[[Scene], object]) -> Swap:
+    def swap(scene: Scene, request: Request) -> None:
+        assert request.body is not None
+        request.body[name] = str(value(scene))
+
+    return swap
+
+
+def _device_of(label: str) -> Swap:
+    """Log in from another organisation's device, with that device's own secret. (A device of
+    one's own organisation is fine: devices belong to the organisation, not to an account.)"""
+
+    def swap(scene: Scene, request: Request) -> None:
+        assert request.body is not None
+        device = scene.outsiders[label]
+        request.body["device_id"] = str(device.device_id)
+        request.body["device_secret"] = device.device_secret
+
+    return swap
+
+
+def _new_account(scene: Scene) -> Request:
+    email = f"probe-{uuid.uuid4().hex[:12]}@example.org"
+    team = str(scene.a.team_id)
+    return Request({"email": email, "password": PASSWORD, "role": "team_lead", "team_id": team})
+
+
+PROBES: dict[tuple[str, str], Probe] = {
+    ("post", "/accounts"): Probe(
+        headers=lambda s: s.a.admin.headers,
+        url=lambda _s: "/accounts",
+        request=_new_account,
+        swaps={
+            "body.team_id": {
+                "a team of organisation B": _put("team_id", lambda s: s.b.team_id),
+                "an unknown team": _put("team_id", lambda _s: uuid.uuid4()),
+            }
+        },
+    ),
+    ("patch", "/accounts/{account_id}"): Probe(
+        headers=lambda s: s.a.admin.headers,
+        url=lambda s: f"/accounts/{s.owner.account_id}",
+        request=lambda s: Request({"team_id": str(s.a.team_id)}),
+        swaps={
+            "body.team_id": {
+                "a team of organisation B": _put("team_id", lambda s: s.b.team_id),
+                "an unknown team": _put("team_id", lambda _s: uuid.uuid4()),
+            }
+        },
+    ),
+    ("post", "/sync/push"): Probe(
+        headers=lambda s: s.owner.headers,
+        url=lambda _s: "/sync/push",
+        request=lambda s: Request({"device_id": str(s.owner.device_id), "mutations": []}),
+        swaps={
+            "body.device_id": {
+                "a device of organisation B": _put(
+                    "device_id", lambda s: s.outsiders["professional of B"].device_id
+                ),
+                "another device of organisation A": _put(
+                    "device_id",
+                    lambda s: s.outsiders["professional of A, not in the case"].device_id,
+                ),
+                "an unknown device": _put("device_id", lambda _s: uuid.uuid4()),
+            }
+        },
+    ),
+    ("post", "/auth/token"): Probe(
+        headers=lambda _s: {},
+        url=lambda _s: "/auth/token",
+        request=lambda s: Request(
+            {
+                "device_id": str(s.owner.device_id),
+                "device_secret": s.owner.device_secret,
+                "email": s.owner.email,
+                "password": PASSWORD,
+            }
+        ),
+        swaps={
+            "body.device_id": {
+                "a device of organisation B": _device_of("professional of B"),
+                "an unknown device": _put("device_id", lambda _s: uuid.uuid4()),
+            }
+        },
+    ),
+}
+
+# Ids answered per mutation inside a 200, tested by hand (see the module's docstring).
+ELSEWHERE: dict[tuple[str, str], dict[str, str]] = {
+    ("post", "/sync/push"): {
+        "body.mutations[].case_id": "test_sync_rules.py::test_only_members_change_and_see_a_case",
+        "body.mutations[].record_id": "test_sync_rules.py::test_only_members_change_and_see_a_case"
+        " (case_mismatch)",
+        "body.mutations[].mutation_id": "test_sync_rules.py::"
+        "test_same_id_with_another_payload_is_refused_and_held_back",
+    },
+}
+
+
+def test_every_body_and_query_id_is_probed(app: FastAPI) -> None:
+    found = body_and_query_ids(app)
+    assert ("post", "/accounts") in found, "no body ids found: the generator is broken"
+    missing = [
+        f"{method.upper()} {path}: {name}"
+        for (method, path), names in sorted(found.items())
+        for name in sorted(names)
+        if name not in (PROBES[(method, path)].swaps if (method, path) in PROBES else {})
+        and name not in ELSEWHERE.get((method, path), {})
+    ]
+    assert missing == [], "add a probe (with an id of another organisation) for these"
+    stale = [
+        f"{method.upper()} {path}: {name}"
+        for (method, path), probe in PROBES.items()
+        for name in [*probe.swaps, *ELSEWHERE.get((method, path), {})]
+        if name not in found.get((method, path), set())
+    ]
+    assert stale == [], "these probes name fields the schema no longer has"
+
+
+def test_foreign_ids_in_bodies_and_queries_are_refused(scene: Scene) -> None:
+    client = scene.world.client
+    failures = []
+    for (method, path), probe in PROBES.items():
+        request = probe.request(scene)
+        headers = probe.headers(scene)
+        own = client.request(
+            method, probe.url(scene), json=request.body, params=request.query, headers=headers
+        )
+        assert 200 <= own.status_code < 300, f"{method.upper()} {path}: {own.text}"
+        for name, swaps in probe.swaps.items():
+            for what, swap in swaps.items():
+                request = probe.request(scene)
+                swap(scene, request)
+                response = client.request(
+                    method,
+                    probe.url(scene),
+                    json=request.body,
+                    params=request.query,
+                    headers=headers,
+                )
+                if not 400 <= response.status_code < 500:
+                    failures.append(
+                        f"{method.upper()} {path} with {name} = {what}: {response.status_code}"
+                    )
+    assert failures == []
