@@ -5,8 +5,8 @@ an organisation with enrolled devices made through the real API.
   (``tests/integration/server/postgres.sh``: trust authentication on loopback only, fsync off), and
   ``new_database`` makes a migrated database in it. Without PostgreSQL (no ``initdb`` and not
   root), ``database_or_sqlite`` falls back to a SQLite file and says so in the row's name.
-- ``ServerProcess`` runs ``python -m server`` against that database (as
-  tests/integration/sync/test_server_killed.py does) and reads its peak memory from /proc.
+- ``ServerProcess`` runs ``python -m server`` against that database (the tests' helper,
+  tests/support/server_process.py) and reads its peak memory and CPU time from /proc.
 - ``Organisation.bootstrap`` makes an organisation and its administrator straight in the database
   (what ``python -m server create-admin`` does), gives the administrator a device with a
   bootstrap code, and from then on everything goes over HTTP: the administrator makes accounts and
@@ -19,12 +19,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
 import subprocess
-import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -47,6 +43,7 @@ from server.models.accounts import AccountCreate, Role
 from server.models.types import utcnow
 from server.settings import ARGON2_FLOOR_KIB, Settings
 from sync.protocol import Entity, Mutation, Op
+from tests.support import server_process
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "tests" / "integration" / "server" / "postgres.sh"
@@ -109,62 +106,9 @@ def bench_settings(database_url: str, port: int = 8000) -> Settings:
     )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-    return port
-
-
-class ServerProcess:
-    """``python -m server`` on 127.0.0.1 and a free port (migrates, then serves)."""
-
-    def __init__(self, settings: Settings, log: Path, *, extra_env: dict[str, str] | None = None):
-        self.port = free_port()
-        self.env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "DATABASE_URL": settings.database_url,
-            "KEUKENTAFEL_SECRET_KEY": settings.secret_key.get_secret_value(),
-            "KEUKENTAFEL_PORT": str(self.port),
-            "KEUKENTAFEL_ARGON2_MEMORY_KIB": str(settings.argon2_memory_kib),
-            "KEUKENTAFEL_ARGON2_TIME_COST": str(settings.argon2_time_cost),
-            "KEUKENTAFEL_ARGON2_PARALLELISM": str(settings.argon2_parallelism),
-            **(extra_env or {}),
-        }
-        self.log = log
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> ServerProcess:
-        self.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
-
-    def start(self) -> None:
-        with self.log.open("ab") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "server"],
-                cwd=REPO,
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-            )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(self.log.read_text(errors="replace")[-2000:])
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("the server did not start listening")
+class ServerProcess(server_process.ServerProcess):
+    """``python -m server`` on 127.0.0.1 and a free port (tests/support/server_process.py), with
+    the server's peak memory and CPU time read from /proc."""
 
     def peak_memory_kib(self) -> int | None:
         """The server process's VmHWM (peak resident set) from /proc, in KiB."""
@@ -188,15 +132,6 @@ class ServerProcess:
         except OSError:
             return None
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
 
 
 @dataclass

@@ -1,7 +1,9 @@
 """Fixtures for the device-side sync tests: the real server on loopback, and app stores.
 
-The server fixtures (database, app, world) come from tests/integration/server; the server runs in
-uvicorn on 127.0.0.1 and a free port, and the app talks to it over real HTTP with sync.client.
+The server fixtures (database, app, world) come from tests/integration/server. The app talks to
+the server over real HTTP with sync.client, either to the app in uvicorn in a thread of pytest
+(``live_url``) or to a real ``python -m server`` process on the same database
+(``server_process``, tests/support/server_process.py), which can be SIGKILLed and restarted.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ import pytest
 
 from models.store import CaseStore
 from server.models.accounts import Role
+from server.settings import Settings
 from tests.integration.server import conftest as server_fixtures
 from tests.integration.server.world import PASSWORD, Org, World
 from tests.support.factories import NOW, PASSPHRASE, floor_kdf_params
 from tests.support.memory_keyring import MemoryKeyring
+from tests.support.server_process import ServerProcess
 
 # The server's fixtures, on SQLite and on a private PostgreSQL (see tests/integration/server).
 postgres_server = server_fixtures.postgres_server
@@ -30,6 +34,16 @@ app = server_fixtures.app
 client = server_fixtures.client
 live_url = server_fixtures.live_url
 world = server_fixtures.world
+
+
+@pytest.fixture
+def server_process(settings: Settings, tmp_path: Path) -> Iterator[ServerProcess]:
+    """``python -m server`` on 127.0.0.1 and a free port, on the test's database (the ``world``'s
+    in-process app shares it: set-up through ``world.client``, devices through ``.url``)."""
+    server = ServerProcess(settings, tmp_path / "server.log")
+    server.start()
+    yield server
+    server.stop()
 
 
 @dataclass

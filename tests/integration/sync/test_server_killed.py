@@ -1,20 +1,26 @@
 """The dossier server as a real process (``python -m server``), killed with SIGKILL mid-push.
 
-The server commits a push and answers. Here the answer never reaches the device: the moment it
-arrives, the test SIGKILLs the server process and the device sees a dropped connection, exactly
-what a server crash between commit and answer looks like from the tablet. Then the server starts
-again on the same database, the device syncs again, the resend is acknowledged as a duplicate,
-and every save is on the server exactly once. Runs on SQLite and on PostgreSQL.
+Two crashes, each on SQLite and on PostgreSQL:
+
+- **After the commit, before the answer.** The server runs as
+  ``python -m tests.support.die_after_push_commit``: the same app, but the process SIGKILLs itself
+  the moment the first push's transaction has committed, before the response is made or written
+  (no hook in production code; see that module). The device sees a dropped connection and keeps
+  everything. A plain ``python -m server`` then starts on the same database and port, the device
+  syncs again, every resent mutation is answered ``duplicate``, and every save is on the server
+  exactly once.
+- **The answer lost on the way.** The answer was written, but the test SIGKILLs the server the
+  moment it reaches the device and drops it there (what a crash while the answer is in flight
+  looks like from the tablet). The same recovery follows.
+
+Both use the shared helper tests/support/server_process.py.
 """
 
 from __future__ import annotations
 
-import os
+import json
 import signal
-import socket
-import subprocess
-import sys
-import time
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,79 +36,34 @@ from server.settings import Settings
 from sync import cycle
 from sync.client import DossierClient
 from sync.cycle import SyncState
+from sync.protocol import Outcome
 from tests.integration.server.world import World
 from tests.integration.sync.conftest import Professional, StoreMaker
 from tests.support.factories import TODAY, a_case_file
+from tests.support.server_process import ServerProcess
 
-REPO = Path(__file__).resolve().parents[3]
 PUSH_PATH = "/sync/push"
+DIE_AFTER_PUSH_COMMIT = "tests.support.die_after_push_commit"
 
 
-class ServerProcess:
-    """``python -m server`` on 127.0.0.1 and a free port, against the test's database."""
+class RecordPushes(httpx.HTTPTransport):
+    """Real HTTP; keeps every push's mutation ids, and the outcomes of those answered."""
 
-    def __init__(self, settings: Settings, log: Path) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port: int = s.getsockname()[1]
-        self.env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "DATABASE_URL": settings.database_url,
-            "KEUKENTAFEL_SECRET_KEY": settings.secret_key.get_secret_value(),
-            "KEUKENTAFEL_PORT": str(self.port),
-            "KEUKENTAFEL_ARGON2_MEMORY_KIB": str(settings.argon2_memory_kib),
-            "KEUKENTAFEL_ARGON2_TIME_COST": str(settings.argon2_time_cost),
-            "KEUKENTAFEL_ARGON2_PARALLELISM": str(settings.argon2_parallelism),
-        }
-        self.log = log
-        self.process: subprocess.Popen[bytes] | None = None
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[list[str]] = []
+        self.outcomes: dict[str, Outcome] = {}
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        with self.log.open("ab") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "server"],
-                cwd=REPO,
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-            )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.log.read_text(errors="replace")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise AssertionError("the server did not start listening")
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-        assert self.process.returncode == -signal.SIGKILL
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-
-
-@pytest.fixture
-def server_process(settings: Settings, tmp_path: Path) -> Iterator[ServerProcess]:
-    server = ServerProcess(settings, tmp_path / "server.log")
-    server.start()
-    yield server
-    server.stop()
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == PUSH_PATH:
+            body = json.loads(request.content)
+            self.sent.append([m["mutation_id"] for m in body["mutations"]])
+        response = super().handle_request(request)
+        if request.url.path == PUSH_PATH and response.status_code == 200:
+            response.read()
+            for result in response.json()["results"]:
+                self.outcomes[result["mutation_id"]] = Outcome(result["outcome"])
+        return response
 
 
 class KillServerOnAnswer(httpx.HTTPTransport):
@@ -129,25 +90,80 @@ def _queued(store: CaseStore) -> list[str]:
 
 
 def _on_server(world: World) -> tuple[list[str], int]:
+    """The mutation ids in the change feed, and how many (device, mutation) pairs were applied."""
     with Session(world.engine) as session:
         changes = sorted(str(m) for m in session.exec(select(ChangeRow.mutation_id)).all())
         applied = len(session.exec(select(AppliedMutation.id)).all())
     return changes, applied
 
 
-def test_a_server_killed_after_committing_a_push_duplicates_nothing(
+def _enrol(store: CaseStore, url: str, world: World, who: Professional) -> None:
+    cycle.enrol_device(
+        store, url, world.code(who.org), email=who.email, password=who.password, label="tablet"
+    )
+
+
+@pytest.fixture
+def dying_server(settings: Settings, tmp_path: Path) -> Iterator[ServerProcess]:
+    """The server app that SIGKILLs itself right after its first push commits."""
+    server = ServerProcess(settings, tmp_path / "server.log", module=DIE_AFTER_PUSH_COMMIT)
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_a_server_killed_between_commit_and_answer_duplicates_nothing(
+    world: World, dying_server: ServerProcess, professional: Professional, new_store: StoreMaker
+) -> None:
+    store = new_store("tablet")
+    _enrol(store, dying_server.url, world, professional)
+    f = a_case_file()  # with the resident's consent: it goes to the dossier
+    store.add_case_files([f], today=TODAY, now=datetime.now(UTC))
+    queued = _queued(store)
+    assert queued
+    assert _on_server(world) == ([], 0)
+
+    pushes = RecordPushes()
+
+    def client(url: str) -> DossierClient:
+        return DossierClient(url, transport=pushes)
+
+    lost = cycle.run_cycle(store, client_factory=client)
+    assert lost.state is SyncState.OFFLINE  # a dropped connection, not an error
+    # The server died by its own SIGKILL, after the commit and before any answer.
+    assert dying_server.wait_exit() == -signal.SIGKILL
+    assert "committed, SIGKILL now" in dying_server.log.read_text(errors="replace")
+    assert pushes.outcomes == {}  # no push was ever answered
+    [first] = pushes.sent
+    # The first batch is in the dossier; the device did not hear it, so it keeps everything.
+    changes, applied = _on_server(world)
+    assert changes == sorted(first) and applied == len(first)
+    assert _queued(store) == queued
+
+    # Offline now: a sync says so and loses nothing.
+    assert cycle.run_cycle(store, client_factory=client).state is SyncState.OFFLINE
+    assert _queued(store) == queued
+
+    dying_server.start(module="server")  # the real server, the same database and port
+    status = cycle.run_cycle(store, client_factory=client)
+    assert (status.state, status.waiting, status.conflicts) == (SyncState.SYNCED, 0, 0)
+    assert _queued(store) == []
+    # The resend of the committed batch is acknowledged as a duplicate; the rest is applied.
+    assert {m: pushes.outcomes[m] for m in first} == dict.fromkeys(first, Outcome.DUPLICATE)
+    rest = set(queued) - set(first)
+    assert {m: pushes.outcomes[m] for m in rest} == dict.fromkeys(rest, Outcome.APPLIED)
+    changes, applied = _on_server(world)
+    assert changes == queued  # every save exactly once
+    assert applied == len(queued)
+    assert len({uuid.UUID(m) for m in changes}) == len(changes)
+
+
+def test_a_server_killed_while_its_answer_is_on_the_way_duplicates_nothing(
     world: World, server_process: ServerProcess, professional: Professional, new_store: StoreMaker
 ) -> None:
     store = new_store("tablet")
-    cycle.enrol_device(
-        store,
-        server_process.url,
-        world.code(professional.org),
-        email=professional.email,
-        password=professional.password,
-        label="tablet",
-    )
-    f = a_case_file()  # with the resident's consent: it goes to the dossier
+    _enrol(store, server_process.url, world, professional)
+    f = a_case_file()
     store.add_case_files([f], today=TODAY, now=datetime.now(UTC))
     queued = _queued(store)
     assert queued
@@ -155,6 +171,7 @@ def test_a_server_killed_after_committing_a_push_duplicates_nothing(
     killer = KillServerOnAnswer(server_process)
     lost = cycle.run_cycle(store, client_factory=lambda url: DossierClient(url, transport=killer))
     assert killer.killed
+    assert server_process.wait_exit() == -signal.SIGKILL
     assert lost.state is SyncState.OFFLINE
     # The server committed before it died; the device did not hear it, so it keeps everything.
     assert _on_server(world)[0] == queued
