@@ -1,7 +1,17 @@
 """Two app stores and the real dossier server on loopback: the device side of sync, end to end.
 
 Each device is a real encrypted ``CaseStore`` with its own enrolment; they talk to the server over
-real HTTP (uvicorn on 127.0.0.1) through ``sync.client``, and ``sync.cycle`` drives the engine.
+real HTTP through ``sync.client``, and ``sync.cycle`` drives the engine. On SQLite and PostgreSQL.
+
+Where the server runs:
+
+- The core convergence test (offline edits on both devices, sync, both converge) runs against a
+  real ``python -m server`` process (tests/support/server_process.py, fixture ``server_process``),
+  which is stopped while the devices work offline and started again for the sync.
+- The other tests serve the same app with uvicorn in a thread of pytest (fixture ``live_url``):
+  what they check does not depend on the process, and a server process costs several seconds per
+  test and database to start on a loaded machine. Killing the server process mid-push is in
+  test_server_killed.py, a signed plan meeting a pulled change in test_signed_plan_sync.py.
 """
 
 from __future__ import annotations
@@ -25,7 +35,8 @@ from sync.cycle import SyncState
 from sync.errors import DeviceRevokedError
 from tests.integration.server.world import World
 from tests.integration.sync.conftest import Professional, StoreMaker
-from tests.support.factories import TODAY, a_case_file
+from tests.support.factories import NOW, PASSPHRASE, TODAY, a_case_file
+from tests.support.server_process import ServerProcess
 
 
 def enrol(store: CaseStore, world: World, url: str, who: Professional) -> None:
@@ -53,11 +64,11 @@ def comparable(f: CaseFile) -> CaseFile:
 
 
 def test_offline_edits_on_two_devices_converge_and_a_conflict_is_resolvable(
-    world: World, live_url: str, professional: Professional, new_store: StoreMaker
+    world: World, server_process: ServerProcess, professional: Professional, new_store: StoreMaker
 ) -> None:
     a, b = new_store("a"), new_store("b")
-    enrol(a, world, live_url, professional)
-    enrol(b, world, live_url, professional)
+    enrol(a, world, server_process.url, professional)
+    enrol(b, world, server_process.url, professional)
     # Device B's clock runs a day behind: pulling goes by server seq, so it must not matter.
     day_behind = lambda: datetime.now(UTC) - timedelta(days=1)  # noqa: E731
     b.clock = day_behind
@@ -71,13 +82,18 @@ def test_offline_edits_on_two_devices_converge_and_a_conflict_is_resolvable(
     assert comparable(queries.case_file(b, f.case.id)) == comparable(f)
     assert outbox_of(b) == []  # what came from the server is not queued back to it
 
-    # Offline: different fields of one agreement, and the same field of the other.
+    # Offline (the server is down): different fields of one agreement, the same of the other.
+    server_process.stop()
     one, other = f.agreements
     a.save_agreement(dataclasses.replace(one, what="Samen de post doorlopen, elke maandag."))
     b.save_agreement(dataclasses.replace(one, note="Dochter helpt mee."))
     a.save_agreement(dataclasses.replace(other, what="Versie van tablet A"))
     b.save_agreement(dataclasses.replace(other, what="Versie van tablet B"))
+    assert cycle.run_cycle(a).state is SyncState.OFFLINE
+    assert cycle.run_cycle(b, now=day_behind).state is SyncState.OFFLINE
+    assert cycle.local_status(a).waiting == 2
     assert cycle.local_status(b).waiting == 2
+    server_process.start()  # back, on the same database and port
 
     assert cycle.run_cycle(a).state is SyncState.SYNCED
     status_b = cycle.run_cycle(b, now=day_behind)
@@ -96,8 +112,6 @@ def test_offline_edits_on_two_devices_converge_and_a_conflict_is_resolvable(
     path = b.path
     b.close()
     b = CaseStore.open(path)
-    from tests.support.factories import NOW, PASSPHRASE
-
     b.unlock(PASSPHRASE, now=NOW)
     b.clock = day_behind
     [conflict] = cycle.open_conflicts(b)
