@@ -8,9 +8,11 @@
     python main.py enrol URL CODE       link this device to the dossier server (one-time code)
     python main.py sync                 one sync cycle with the dossier server; exit codes:
                                         0 synced, 1 error or offline, 3 conflicts wait for you
+    python main.py passphrase           change the passphrase or PIN of the case file
 
 The passphrase comes from ``KEUKENTAFEL_PASSPHRASE`` when set (for scripts and tests: anyone who can
 read your environment can then read the case file), otherwise it is asked for in the terminal.
+``passphrase`` takes the new one from ``KEUKENTAFEL_NEW_PASSPHRASE`` the same way.
 Errors print as one line in the user's language and exit non-zero; unexpected errors print only
 their
 type, because a message or traceback may contain personal data (``KEUKENTAFEL_DEBUG=1`` shows it).
@@ -95,6 +97,40 @@ def _create(path: Path) -> CaseStore:
             file=sys.stderr,
         )
     return store
+
+
+def cmd_passphrase(args: argparse.Namespace) -> int:
+    """Change the passphrase or PIN: the data key is re-wrapped, nothing is re-encrypted.
+
+    A wrong current passphrase counts as a failed unlock (the same back-off as in the app).
+    """
+    from models.errors import WrongPassphraseError
+    from models.store import CaseStore
+
+    store = CaseStore.open(args.store)
+    try:
+        current = _passphrase(_("Current passphrase or PIN: "))
+        new = os.environ.get("KEUKENTAFEL_NEW_PASSPHRASE")
+        if not new:
+            if not sys.stdin.isatty():
+                raise CliError(
+                    _("Set KEUKENTAFEL_NEW_PASSPHRASE or run this in a terminal to type it.")
+                )
+            new = getpass.getpass(_("New passphrase or PIN: "))
+            if new != getpass.getpass(_("Type it again: ")):
+                raise CliError(_("The two passphrases are not the same. Nothing was changed."))
+        if new == current:
+            raise CliError(_("The new passphrase is the same as the current one."))
+        try:
+            store.change_passphrase(current, new, now=_now())
+        except WrongPassphraseError:
+            raise CliError(
+                _("Your current passphrase or PIN is not right. Nothing was changed.")
+            ) from None
+    finally:
+        store.close()
+    print(_("Your passphrase has been changed. From now on, unlock with the new one."))
+    return 0
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -337,6 +373,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     sync = sub.add_parser("sync", help=_("sync once with the dossier server"))
     sync.set_defaults(handler=cmd_sync)
+
+    passphrase = sub.add_parser(
+        "passphrase",
+        help=_("change the passphrase or PIN of the case file"),
+        description=_(
+            "Change the passphrase or PIN of the case file. The current one comes from "
+            "KEUKENTAFEL_PASSPHRASE and the new one from KEUKENTAFEL_NEW_PASSPHRASE when set; "
+            "otherwise both are asked for. A wrong current passphrase counts as a failed unlock."
+        ),
+    )
+    passphrase.set_defaults(handler=cmd_passphrase)
     return parser
 
 

@@ -63,9 +63,7 @@ class FirstRunViewModel:
 
     @property
     def passphrase_help(self) -> str:
-        if self.key_store_available:
-            return _("A PIN of 4 to 12 digits, or a passphrase of at least 8 characters.")
-        return _("At least 12 characters, not only digits.")
+        return passphrase_help(has_device_secret=self.key_store_available)
 
     def validate(self) -> bool:
         """Check the form without creating anything; fills ``errors``. True when all is well."""
@@ -74,12 +72,13 @@ class FirstRunViewModel:
             validate_profile(self._profile())
         except ValidationError as error:
             errors.update(_errors_of(error))
-        try:
-            keywrap.check_passphrase(self.passphrase, has_device_secret=self.key_store_available)
-        except ValidationError as error:
-            errors.update(_errors_of(error))
-        if PASSPHRASE not in errors and self.passphrase != self.passphrase_again:
-            errors[PASSPHRASE_AGAIN] = _("The two passphrases are not the same.")
+        errors.update(
+            new_passphrase_errors(
+                self.passphrase,
+                self.passphrase_again,
+                has_device_secret=self.key_store_available,
+            )
+        )
         self.errors = errors
         return not errors
 
@@ -107,6 +106,29 @@ class FirstRunViewModel:
 
     def _profile(self) -> Profile:
         return Profile(name=self.name, organisation_id=self.organisation_id, role=self.role)
+
+
+def passphrase_help(*, has_device_secret: bool) -> str:
+    """What a new passphrase or PIN must be on this device, in one line."""
+    if has_device_secret:
+        return _("A PIN of 4 to 12 digits, or a passphrase of at least 8 characters.")
+    return _("At least 12 characters, not only digits.")
+
+
+def new_passphrase_errors(
+    passphrase: str, again: str, *, has_device_secret: bool
+) -> dict[str, str]:
+    """The rules for a new passphrase or PIN (first run and changing it in settings).
+
+    Errors are keyed by ``PASSPHRASE`` and ``PASSPHRASE_AGAIN``; empty when all is well.
+    """
+    try:
+        keywrap.check_passphrase(passphrase, has_device_secret=has_device_secret)
+    except ValidationError as error:
+        return _errors_of(error)
+    if passphrase != again:
+        return {PASSPHRASE_AGAIN: _("The two passphrases are not the same.")}
+    return {}
 
 
 def _errors_of(error: ValidationError) -> dict[str, str]:
