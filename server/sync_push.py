@@ -165,6 +165,8 @@ class _Batch:
         self.events: list[dict[str, Any]] = []  # audit rows (audit.event_row)
         # Prefetched under the lock (see prefetch) and kept up to date as the batch applies.
         self.applied: dict[uuid.UUID, tuple[str, int]] = {}  # mutation id -> (digest, seq)
+        # What an applied mutation did (create, update, delete), for the audit row of a resend.
+        self.applied_action: dict[uuid.UUID, Action] = {}
         self.new_applied: list[tuple[Any, ...]] = []  # applied_mutation rows (_APPLIED_COLUMNS)
         self.changes: list[tuple[Any, ...]] = []  # change_log rows (_CHANGE_COLUMNS)
         self.records: dict[tuple[str, uuid.UUID], _Record] = {}
@@ -187,6 +189,8 @@ class _Batch:
             )
         ):
             self.applied[mutation_id] = (digest, seq)
+        if self.applied:
+            self.prefetch_applied_actions(mutations)
         entities = {m.entity.value for m in mutations}
         columns = [_RECORDS.c[name] for name in _COLUMNS]  # in _Record's argument order
         for row in session.execute(  # both key columns, so the primary key index serves
@@ -216,6 +220,33 @@ class _Batch:
                 )
             ).scalars()
         )
+
+    def prefetch_applied_actions(self, mutations: list[Mutation]) -> None:
+        """What the first delivery of each resent mutation did, from the change log: a create
+        when the record had no change before it or was deleted just before it. One query, and
+        only for a batch with resends (a lost answer's retry)."""
+        resent = [m for m in mutations if m.mutation_id in self.applied]
+        last = max(self.applied[m.mutation_id][1] for m in resent)
+        log = _CHANGE_LOG.c
+        history: dict[tuple[str, uuid.UUID], list[tuple[int, str]]] = {}
+        for entity, record_id, seq, op in self.session.execute(
+            select(log.entity, log.record_id, log.seq, log.op)
+            .where(
+                bulk.among(self.session, log.case_id, {m.case_id for m in resent}),
+                bulk.among(self.session, log.record_id, {m.record_id for m in resent}),
+                log.seq <= last,
+            )
+            .order_by(log.seq)
+        ):
+            history.setdefault((entity, record_id), []).append((seq, op))
+        for m in resent:
+            if m.op is Op.DELETE:
+                self.applied_action[m.mutation_id] = Action.DELETE
+                continue
+            seq = self.applied[m.mutation_id][1]
+            earlier = [op for s, op in history.get((m.entity.value, m.record_id), []) if s < seq]
+            new = not earlier or earlier[-1] == Op.DELETE.value
+            self.applied_action[m.mutation_id] = Action.CREATE if new else Action.UPDATE
 
     def next_seq(self) -> int:
         self.seq += 1
@@ -403,7 +434,8 @@ def _push(
 
 
 def _rejected(batch: _Batch, m: Mutation, reason: str, authorisation: str) -> MutationResult:
-    batch.log(m, _action(m, None), Result.REFUSED, authorisation, reason)
+    record = batch.records.get((m.entity.value, m.record_id))  # what it tried: create or update
+    batch.log(m, _action(m, record), Result.REFUSED, authorisation, reason)
     return MutationResult(mutation_id=m.mutation_id, outcome=Outcome.REJECTED, reason=reason)
 
 
@@ -421,7 +453,8 @@ def _apply(batch: _Batch, m: Mutation) -> MutationResult:
         seen_digest, seen_seq = seen
         if seen_digest != digest:
             return _rejected(batch, m, "mutation_id_reused", "not_checked")
-        batch.log(m, _action(m, None), Result.DUPLICATE, "not_checked", None)
+        action = batch.applied_action.get(m.mutation_id, _action(m, None))
+        batch.log(m, action, Result.DUPLICATE, "not_checked", None)
         return MutationResult(
             mutation_id=m.mutation_id, outcome=Outcome.DUPLICATE, server_seq=seen_seq
         )
@@ -479,6 +512,7 @@ def _apply(batch: _Batch, m: Mutation) -> MutationResult:
         record.last_change = {**record.last_change, **dict.fromkeys(m.fields, mark)}
     record.seq = seq
     batch.applied[m.mutation_id] = (digest, seq)
+    batch.applied_action[m.mutation_id] = action  # for a resend later in the same batch
     batch.new_applied.append((principal.device_id, m.mutation_id, digest, seq))
     batch.changes.append(
         (

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from server.audit import verify_chain, verify_database
 from server.models.accounts import Role
 from server.models.audit import AuditEvent
-from sync.protocol import Entity, PullRequest, PushRequest
+from sync.protocol import Entity, Mutation, Op, Outcome, PullRequest, PushRequest
 from tests.integration.server.test_sync_rules import _mutation
 from tests.integration.server.world import World
 
@@ -101,5 +101,166 @@ def test_a_device_time_in_another_zone_keeps_the_chain_whole(world: World, engin
     )
     rows = _rows(engine)
     assert rows[-1].device_time == datetime(2026, 3, 1, 8, 30, 0, 250, tzinfo=UTC)
+    with Session(engine) as session:
+        assert verify_database(session) is None
+
+
+def _pushed_rows(engine: Engine, after: int) -> list[AuditEvent]:
+    return [
+        r for r in _rows(engine) if r.id is not None and r.id > after and r.route == "/sync/push"
+    ]
+
+
+def _last_id(engine: Engine) -> int:
+    rows = _rows(engine)
+    return rows[-1].id or 0 if rows else 0
+
+
+def _at(minute: int) -> datetime:
+    return datetime(2026, 11, 24, 12, minute, tzinfo=UTC)
+
+
+def test_an_edit_and_a_deletion_are_logged(world: World, engine: Engine) -> None:
+    org = world.organisation()
+    professional = world.member(org)
+    server = world.dossier(professional)
+    case, agreement = uuid.uuid4(), uuid.uuid4()
+    created = server.push(
+        PushRequest(
+            device_id=professional.device_id,
+            mutations=[
+                _mutation(Entity.CASE, case, case, consent_given=True),
+                _mutation(Entity.AGREEMENT, agreement, case, what="Boodschappen"),
+            ],
+        )
+    )
+    base = created.results[1].server_seq
+    edit = _mutation(Entity.AGREEMENT, agreement, case, what="Post").model_copy(
+        update={"base_seq": base, "device_time": _at(5)}
+    )
+    tombstone = Mutation(
+        mutation_id=uuid.uuid4(),
+        entity=Entity.AGREEMENT,
+        record_id=agreement,
+        case_id=case,
+        op=Op.DELETE,
+        base_seq=base,
+        device_time=_at(9),
+    )
+    for mutation, action in ((edit, "update"), (tombstone, "delete")):
+        before, start = _last_id(engine), datetime.now(UTC)
+        response = server.push(PushRequest(device_id=professional.device_id, mutations=[mutation]))
+        assert response.results[0].outcome == Outcome.APPLIED
+        rows = _pushed_rows(engine, before)
+        assert len(rows) == 1, f"one row for the {action}"
+        row = rows[0]
+        assert (row.action, row.outcome, row.reason, row.authorisation) == (
+            action,
+            "success",
+            None,
+            "granted",
+        )
+        assert (row.account_id, row.role, row.device_id, row.organisation_id) == (
+            professional.account_id,
+            "professional",
+            professional.device_id,
+            org.id,
+        )
+        assert (row.case_id, row.entity, row.record_id) == (case, "agreement", agreement)
+        assert row.device_time == mutation.device_time
+        assert start <= row.server_time <= datetime.now(UTC)
+    assert (Entity.AGREEMENT, agreement) not in server.state()
+    with Session(engine) as session:
+        assert verify_database(session) is None
+
+
+def test_resends_and_conflicts_are_logged_with_their_outcome(world: World, engine: Engine) -> None:
+    """NEN 7513 logs every attempt: a resend (nothing applied) and a conflict (nothing applied)
+    each get a row with what the mutation would have done and how it ended."""
+    org = world.organisation()
+    professional = world.member(org)
+    # The same professional on a second tablet: its edits conflict with the first's.
+    code = world.code(org)
+    tablet = world.login_new_device(
+        code, professional.email, professional.account_id, Role.PROFESSIONAL
+    )
+    first, second = world.dossier(professional), world.dossier(tablet)
+    case, agreement = uuid.uuid4(), uuid.uuid4()
+    create = _mutation(Entity.AGREEMENT, agreement, case, what="Boodschappen")
+    pushed = first.push(
+        PushRequest(
+            device_id=professional.device_id,
+            mutations=[_mutation(Entity.CASE, case, case, consent_given=True), create],
+        )
+    )
+    base = pushed.results[1].server_seq
+    edit = _mutation(Entity.AGREEMENT, agreement, case, what="Post").model_copy(
+        update={"base_seq": base}
+    )
+    first.push(PushRequest(device_id=professional.device_id, mutations=[edit]))
+    tombstone = Mutation(
+        mutation_id=uuid.uuid4(),
+        entity=Entity.AGREEMENT,
+        record_id=uuid.uuid4(),
+        case_id=case,
+        op=Op.DELETE,
+        device_time=_at(3),
+    )
+    first.push(PushRequest(device_id=professional.device_id, mutations=[tombstone]))
+
+    before = _last_id(engine)
+    resent = [create.model_copy(update={"device_time": _at(7)}), edit, tombstone]
+    response = first.push(PushRequest(device_id=professional.device_id, mutations=resent))
+    assert [r.outcome for r in response.results] == [Outcome.DUPLICATE] * 3
+    rows = _pushed_rows(engine, before)
+    assert [(r.action, r.outcome, r.record_id) for r in rows] == [
+        ("create", "duplicate", agreement),
+        ("update", "duplicate", agreement),
+        ("delete", "duplicate", tombstone.record_id),
+    ]
+    assert all(r.device_id == professional.device_id and r.case_id == case for r in rows)
+    assert rows[0].device_time == _at(7)  # the resend's own device time
+
+    before = _last_id(engine)
+    late = _mutation(Entity.AGREEMENT, agreement, case, what="Kapper").model_copy(
+        update={"base_seq": base, "device_time": _at(8)}
+    )
+    response = second.push(PushRequest(device_id=tablet.device_id, mutations=[late]))
+    assert response.results[0].outcome == Outcome.CONFLICT
+    [row] = _pushed_rows(engine, before)
+    assert (row.action, row.outcome, row.reason, row.authorisation) == (
+        "update",
+        "conflict",
+        "conflict",
+        "granted",
+    )
+    assert (row.account_id, row.role, row.device_id) == (
+        professional.account_id,
+        "professional",
+        tablet.device_id,
+    )
+    assert (row.case_id, row.entity, row.record_id, row.device_time) == (
+        case,
+        "agreement",
+        agreement,
+        _at(8),
+    )
+
+    # Refused: an outsider's edit of the record is logged as the update it tried to be.
+    stranger = world.member(world.organisation("B"))
+    before = _last_id(engine)
+    forged = _mutation(Entity.AGREEMENT, agreement, case, what="ingebroken")
+    response = world.dossier(stranger).push(
+        PushRequest(device_id=stranger.device_id, mutations=[forged])
+    )
+    assert response.results[0].reason == "not_authorised"
+    [row] = _pushed_rows(engine, before)
+    assert (row.action, row.outcome, row.reason, row.device_id, row.record_id) == (
+        "update",
+        "refused",
+        "not_authorised",
+        stranger.device_id,
+        agreement,
+    )
     with Session(engine) as session:
         assert verify_database(session) is None
