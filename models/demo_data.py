@@ -175,10 +175,13 @@ class DemoFactory:
             organisation_id=self.rng.choice(DEFAULT_ORGANISATIONS).id,
         )
         f.participants += [resident_p, network, professional]
-        meeting_day = contact + timedelta(days=min(age - 1, self.rng.randrange(3, 18)))
+        days_to_meeting = self.rng.randrange(3, 18)
+        meeting_day = contact + timedelta(days=min(age - 1, days_to_meeting))
         meeting = Meeting(case_id=case.id)
         f.meetings.append(meeting)
-        if meeting_day >= today - timedelta(days=1) and roll < 0.35:
+        # Planned, not held yet: the meeting's day is still to come, or (roll 0.25-0.35) an MDO
+        # that is late and now planned. (``meeting_day`` is at most yesterday by construction.)
+        if days_to_meeting >= age or roll < 0.35:
             planned = datetime.combine(today + timedelta(days=2), time(10, 0), tzinfo=AMSTERDAM)
             meeting.planned_for = planned.astimezone(UTC)
             return f
