@@ -21,7 +21,7 @@ from ui.views.common import (
 )
 
 # Half the width on a tablet, the whole width on a phone: a form field needs no more.
-_FORM_COLUMNS: dict[str | ft.ResponsiveRowBreakpoint, int | float] = {"xs": 12, "md": 8, "lg": 6}
+_FORM_COLUMNS: dict[str | ft.ResponsiveRowBreakpoint, int | float] = {"xs": 12, "md": 10, "lg": 8}
 
 
 def _done(text: str) -> ft.Control:
@@ -158,6 +158,7 @@ class SettingsView:
                 ft.Row(controls=[self.passphrase_button]),
             ],
             spacing=16,
+            horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
         )
         return [
             section(_("Change your passphrase or PIN")),
@@ -254,7 +255,6 @@ class SettingsView:
                             value=o.active,
                             on_change=lambda e, oid=o.id: self._toggle(oid, bool(e.control.value)),
                             height=TOUCH,
-                            expand=True,
                         ),
                         icon_button(
                             ft.Icons.EDIT,
