@@ -131,6 +131,8 @@ class AgreementLine:
             ),
             AgreementStatus.CANCELLED: _("cancelled"),
         }[self.agreement.status]
+        if self.deadline.state is DeadlineState.MET_LATE:  # done, but after the due day: say so
+            status = f"{status} · {deadline_text(self.deadline)}"
         return f"{self.owner} · {status}"
 
 
