@@ -21,6 +21,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import keyring
@@ -66,7 +67,17 @@ def server_env(home: Path) -> dict[str, str]:
     return env
 
 
+# The names ``seed`` put in each home's store: make_server looks for them in the server log.
+SEEDED_NAMES: dict[Path, set[str]] = {}
+
+
 def seed(home: Path, cases: int) -> None:
+    from models.demo_data import demo_case_files  # the same generator and seed as the command
+
+    files = demo_case_files(cases, today=date.today(), seed=2026)  # names do not hang on the day
+    SEEDED_NAMES.setdefault(home, set()).update(
+        n for f in files for n in (f.case.resident.name, *(p.name for p in f.participants))
+    )
     env = server_env(home) | {"KEUKENTAFEL_PASSPHRASE": PASSPHRASE}
     subprocess.run(
         [sys.executable, str(REPO / "main.py"), "seed", "--cases", str(cases)],
@@ -151,6 +162,12 @@ def make_server(app_home: Path) -> Iterator[type[AppServer] | object]:
     yield start
     for server in servers:
         server.stop()
+    # Privacy: whatever the test did, the server's output names none of the seeded people.
+    names = SEEDED_NAMES.pop(app_home, set())
+    if servers and names:
+        log = servers[-1].log()  # every start in this home writes the same server.log
+        leaked = sum(n in log for n in names)
+        assert leaked == 0, f"{leaked} seeded names in the server log"
 
 
 @pytest.fixture
