@@ -115,8 +115,11 @@ def meeting_due(contact_date: date) -> date:
     return contact_date + timedelta(days=MEETING_WINDOW_DAYS)
 
 
-def _running(due: date, today: date) -> Deadline:
-    """The state of a clock that has not stopped, which depends only on the days left."""
+def running_deadline(due: date, today: date) -> Deadline:
+    """The state of a clock that has not stopped, which depends only on the days left.
+
+    An open agreement's deadline, and an MDO's while none is held and nothing stopped the clock.
+    """
     days_left = (due - today).days
     if days_left < 0:
         state = DeadlineState.OVERDUE
@@ -157,7 +160,7 @@ def meeting_deadline(
         return _done(due, held_on)
     if first_stop is not None:
         return _stopped(due, first_stop)
-    return _running(due, today)
+    return running_deadline(due, today)
 
 
 # --- the agreement clock ---------------------------------------------------------------------
@@ -210,7 +213,7 @@ def agreement_deadline(
         return _done(due_date, done_on)
     if status is AgreementStatus.CANCELLED:
         return _stopped(due_date, today)
-    return _running(due_date, today)
+    return running_deadline(due_date, today)
 
 
 # --- case stage ------------------------------------------------------------------------------

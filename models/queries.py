@@ -34,6 +34,7 @@ from models.deadlines import (
     deadline_urgency_key,
     meeting_deadline,
     most_urgent,
+    running_deadline,
 )
 from models.domain import AgreementStatus, CaseFile, CaseStage
 from models.errors import DamagedRecordError, RecordNotFoundError
@@ -253,6 +254,7 @@ WHERE c.closed_on IS NULL AND c.no_meeting_decided_on IS NULL AND c.contact_date
 ORDER BY c.contact_date, c.id
 """
 _NAME_OF_AGREEMENT = operator.itemgetter(3, 4)  # (resident id, sealed name)
+_DUE_OF_AGREEMENT = operator.itemgetter(0)
 _NAME_OF_MEETING = operator.itemgetter(2, 3)
 
 
@@ -294,11 +296,11 @@ def overdue(store: CaseStore, *, today: date, include_due_soon: bool = True) -> 
 
     # Thousands of rows share a few hundred due dates: one Deadline per date (it is frozen, so
     # sharing is safe), each date parsed once.
+    # (An open agreement's deadline is a running clock: ``agreement_deadline`` for OPEN.)
+    fromisoformat = date.fromisoformat
     deadlines = {
-        due: agreement_deadline(
-            due_date=date.fromisoformat(due), status=AgreementStatus.OPEN, done_on=None, today=today
-        )
-        for due in {row[0] for row in agreement_rows}
+        due: running_deadline(fromisoformat(due), today)
+        for due in set(map(_DUE_OF_AGREEMENT, agreement_rows))
     }
     # tuple.__new__ makes the named tuple without the Python-level __new__ of OverdueItem (the
     # same fields, in their order): a fifth of the cost of this loop.

@@ -341,3 +341,40 @@ def test_open_texts_takes_any_bytes_like_and_every_key_of_a_rotation() -> None:
         ids[5]: None,
         ids[6]: None,
     }
+
+
+@given(
+    texts=st.dictionaries(st.uuids().map(str), st.text(max_size=30), min_size=1, max_size=12),
+    damage=st.sampled_from(["none", "flip", "move", "empty", "other key", "short id"]),
+    where=st.integers(min_value=0),
+)
+def test_open_texts_agrees_with_open_text_whatever_the_damage(
+    texts: dict[str, str], damage: str, where: int
+) -> None:
+    """The all-at-once path (every value good, one key, one id length) and the one-by-one path
+    give what ``open_text`` gives value by value; one bad value leaves the others opened."""
+    pairs: list[tuple[str, bytes | None]] = [(i, _name_blob(i, t)) for i, t in texts.items()]
+    index = where % len(pairs)
+    row_id, blob = pairs[index]
+    assert blob is not None
+    if damage == "flip":
+        pairs[index] = (row_id, blob[:-1] + bytes([blob[-1] ^ 1]))
+    elif damage == "move":
+        pairs[index] = (row_id, _name_blob("another row", "Sanne Bakker"))
+    elif damage == "empty":
+        pairs[index] = (row_id, None)
+    elif damage == "other key":
+        pairs[index] = (row_id, _name_blob(row_id, "Sanne Bakker", Sealer(DataKey.generate())))
+    elif damage == "short id":
+        pairs.append(("kort", _name_blob("kort", "Sanne Bakker")))
+
+    def one(row_id: str, blob: bytes | None) -> str | None:
+        try:
+            return SEALER.open_text(blob, table="residents", column="name", row_id=row_id) or ""
+        except DamagedRecordError:
+            return None
+
+    expected = {row_id: one(row_id, blob) for row_id, blob in pairs}
+    assert SEALER.open_texts(pairs, table="residents", column="name") == expected
+    if damage == "none":
+        assert expected == texts
