@@ -5,22 +5,26 @@
 - ``foreign_keys=ON``: SQLite leaves them off unless asked, per connection.
 - Migrations are Alembic revisions in ``models/migrations/versions``; ``upgrade`` brings any older
   store (a tablet with months of data on it) to the current schema inside one transaction.
+- Alembic is imported only when a migration has to run. At every start the stored revision is read
+  with one query and compared with the newest revision file (revision ids are the files' four-digit
+  prefixes, which a test holds to Alembic's own view): Alembic, Mako and Pygments are a tenth of the
+  app's import time, and the app imports while the browser loads its client (``ui/launch.py``).
 """
 
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.pool import QueuePool
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+VERSIONS_DIR = MIGRATIONS_DIR / "versions"
 
 
 def _set_pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
@@ -54,20 +58,43 @@ def _begin(connection: Connection) -> None:
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     return config
 
 
 def head_revision() -> str:
+    """The newest revision as Alembic sees it (reads every revision file)."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None, "no migrations found"
     return head
 
 
+def newest_revision_file() -> str:
+    """The newest revision from the file names alone: ``0011_outbox_autoincrement.py`` is "0011".
+
+    Cheap enough for every start; ``tests/integration/models/test_migrations.py`` checks that it
+    agrees with ``head_revision`` and that every file's revision id is its prefix.
+    """
+    prefixes = [p.name[:4] for p in VERSIONS_DIR.glob("[0-9][0-9][0-9][0-9]_*.py")]
+    assert prefixes, "no migrations found"
+    return max(prefixes)
+
+
 def current_revision(engine: Engine) -> str | None:
+    """The revision the store's schema is at (``None`` for an empty file), without Alembic."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        has_table = connection.execute(
+            text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'")
+        ).first()
+        if has_table is None:
+            return None
+        row = connection.execute(text("SELECT version_num FROM alembic_version")).first()
+        return None if row is None else str(row[0])
 
 
 def upgrade(engine: Engine) -> None:
@@ -82,10 +109,12 @@ def migrate(engine: Engine, revision: str) -> None:
     are switched off for the migration (the pragma only works outside a transaction) and checked
     before the commit instead: a migration that breaks a reference rolls back whole.
     """
+    if revision == "head" and current_revision(engine) == newest_revision_file():
+        return  # the common case at every start: nothing to do, no Alembic, no pragma juggling
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+
     config = alembic_config()
-    head = ScriptDirectory.from_config(config).get_current_head()
-    if revision == "head" and current_revision(engine) == head:
-        return  # the common case at every start: nothing to do, no pragma juggling
     with engine.connect() as connection:
         raw = connection.connection.driver_connection
         assert isinstance(raw, sqlite3.Connection)
@@ -106,5 +135,7 @@ def migrate(engine: Engine, revision: str) -> None:
 
 
 def _is_newer(config: Config, revision: str, than: str) -> bool:
+    from alembic.script import ScriptDirectory
+
     scripts = ScriptDirectory.from_config(config)
     return any(r.revision == than for r in scripts.iterate_revisions(revision, "base"))

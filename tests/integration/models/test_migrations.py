@@ -23,6 +23,37 @@ def test_migrations_match_the_table_classes(tmp_path: Path) -> None:
     assert diff == []
 
 
+def test_revision_ids_are_the_file_prefixes_and_the_newest_file_is_the_head() -> None:
+    """The start-up check (``newest_revision_file``) reads file names only: hold it to Alembic."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(database.alembic_config())
+    for script in scripts.walk_revisions():
+        assert script.path is not None
+        assert Path(script.path).name.startswith(f"{script.revision}_")
+    assert database.newest_revision_file() == database.head_revision()
+
+
+def test_an_up_to_date_store_opens_without_importing_alembic(tmp_path: Path) -> None:
+    """Alembic (with Mako and Pygments) loads only when a migration has to run."""
+    import subprocess
+    import sys
+
+    engine = database.make_engine(tmp_path / "m.db")
+    database.upgrade(engine)
+    engine.dispose()
+    probe = (
+        "import sys; from models import database; "
+        f"database.upgrade(database.make_engine({str(tmp_path / 'm.db')!r})); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))"
+    )
+    root = Path(__file__).resolve().parents[3]
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]"
+
+
 def test_upgrade_is_recorded_and_repeatable(tmp_path: Path) -> None:
     engine = database.make_engine(tmp_path / "m.db")
     assert database.current_revision(engine) is None
