@@ -8,6 +8,12 @@ acknowledged it (``remove``); a refused one stays, marked, with its reason (``ma
 The changed fields are personal data, so they are sealed like every other sensitive value
 (bound to this table, the ``fields`` column and the mutation id). ``sync_bases`` keeps, per record,
 the server sequence number this device last pulled: an edit is based on it (``base_seq``).
+
+A row's ``seq`` is this device's order of its changes, sent as the mutation's ``device_seq``: the
+server keeps a device's newest value of a field even when its batches arrive out of order. It is
+given by the insert, in the change's own transaction, and is AUTOINCREMENT (migration 0011): never
+reused, also not after the outbox has emptied or was rewritten (a rewritten row gets a new, higher
+number, which keeps the rows' order). A store copied back from an older state would reuse numbers.
 Cases without the resident's consent are queued like any other; the sync client holds them back
 until consent is given, so nothing needs recomputing then.
 """
@@ -29,6 +35,7 @@ from models.crypto.sealing import Sealer
 
 class OutboxRow(SQLModel, table=True):
     __tablename__ = "outbox"
+    __table_args__ = {"sqlite_autoincrement": True}  # seq is never reused (the device's order)
     seq: int | None = Field(default=None, primary_key=True)  # the order changes were made in
     mutation_id: str = Field(unique=True)
     entity: str

@@ -53,6 +53,7 @@ class Result(StrEnum):
     REFUSED = "refused"
     CONFLICT = "conflict"
     DUPLICATE = "duplicate"
+    SUPERSEDED = "superseded"  # acknowledged, not applied: the device's newer edit stands
 
 
 @dataclass(frozen=True, slots=True)

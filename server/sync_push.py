@@ -9,6 +9,25 @@ tests/support/fake_dossier.py (the executable specification).
   conflict, returns the whole record; an upsert of a record another device deleted after
   ``base_seq`` conflicts on ``__deleted__``.
 - A record's later mutations in a batch are skipped (no result) once one of them is not applied.
+- Newest from the same device wins, per field (``superseded``). A mutation with a ``device_seq``
+  (the device's own order of its changes) marks the fields it sets ``[seq, device, device_seq]``.
+  When a device's older mutation arrives after its newer one (batches overtaking each other), a
+  field whose value that device wrote with a higher ``device_seq`` keeps it; the mutation's other
+  fields apply (APPLIED, audited with reason ``partly_superseded``). When none of it applies it is
+  acknowledged as SUPERSEDED: recorded in ``applied_mutation`` at the record's current seq (a
+  resend is DUPLICATE), audited with outcome ``superseded``, nothing written and no seq spent.
+  It is neither a conflict nor refused, and the record's later mutations in the batch go on.
+  Deletions: a tombstone keeps its ``device_seq`` (``deleted_device_seq``); the device's upsert
+  with a lower number arriving after it is SUPERSEDED (the record stays deleted). The device's
+  older deletion arriving after its newer edit of the record (it deleted the record, then made it
+  again) is SUPERSEDED as a whole: the record as the newer edit left it stands, since applying the
+  deletion would throw that edit away. Fields the re-creation did not set then keep their earlier
+  values (the app re-creates a record with all its fields, so this does not arise from it).
+  Authorisation and conflicts with *other* devices are judged as before, first; the rule only
+  compares a device with itself. Mutations or marks without a number (older clients, data from
+  before) are ordered by arrival, as before. Not covered: a device's older edit of a field that
+  another device has changed since the device's newer edit reaches the server as a CONFLICT (the
+  newer own value is no longer there to compare with), so the user is asked, nothing is lost.
 - The whole push runs under the ``sync_head`` lock, so sequence numbers are handed out and
   committed in order: a pull that sees seq N has seen every seq below N.
 - Round trips and Python per row, not rows, are what a push costs (bench/sync_ingest.py): under
@@ -71,8 +90,10 @@ _COLUMNS = (
     "last_change",
     "deleted_seq",
     "deleted_by",
+    "deleted_device_seq",
     "seq",
 )
+_ACKNOWLEDGED = (Outcome.APPLIED, Outcome.DUPLICATE, Outcome.SUPERSEDED)
 CONSENT_FIELD = "consent_given"
 ACCOUNT_FIELD = "account_id"  # on a participant record: the professional's server account
 
@@ -84,6 +105,7 @@ class _Record:
     __slots__ = (
         "case_id",
         "deleted_by",
+        "deleted_device_seq",
         "deleted_seq",
         "entity",
         "fields",
@@ -102,6 +124,7 @@ class _Record:
         last_change: dict[str, Any],
         deleted_seq: int | None,
         deleted_by: uuid.UUID | None,
+        deleted_device_seq: int | None,
         seq: int,
         *,
         stored: bool,
@@ -113,6 +136,7 @@ class _Record:
         self.last_change = last_change
         self.deleted_seq = deleted_seq
         self.deleted_by = deleted_by
+        self.deleted_device_seq = deleted_device_seq
         self.seq = seq
         self.stored = stored
 
@@ -126,6 +150,7 @@ class _Record:
             self.last_change,
             self.deleted_seq,
             self.deleted_by,
+            self.deleted_device_seq,
             self.seq,
         )
 
@@ -344,7 +369,15 @@ _UPDATE_RECORD = (
     .values(
         {
             name: bindparam(f"b_{name}", type_=_RECORDS.c[name].type)
-            for name in ("case_id", "fields", "last_change", "deleted_seq", "deleted_by", "seq")
+            for name in (
+                "case_id",
+                "fields",
+                "last_change",
+                "deleted_seq",
+                "deleted_by",
+                "deleted_device_seq",
+                "seq",
+            )
         }
     )
 )
@@ -422,7 +455,7 @@ def _push(
         if key in stopped:
             continue
         result = _apply(batch, m)
-        if result.outcome not in (Outcome.APPLIED, Outcome.DUPLICATE):
+        if result.outcome not in _ACKNOWLEDGED:
             stopped.add(key)
         results.append(result)
     for case_id in arriving:
@@ -470,7 +503,11 @@ def _apply(batch: _Batch, m: Mutation) -> MutationResult:
     action = _action(m, record)
     device = batch.device
     base = m.base_seq or 0
+    skipped: frozenset[str] = frozenset()
     if record is not None:
+        whole, skipped = superseded(record, m, device)
+        if whole:
+            return _superseded(batch, m, record, digest, action)
         touched = list(record.fields) if m.op is Op.DELETE else list(m.fields)
         stale: dict[str, Any] = {
             name: record.fields.get(name)
@@ -495,20 +532,23 @@ def _apply(batch: _Batch, m: Mutation) -> MutationResult:
     new = record is None
     if record is None:
         record = _Record(
-            m.entity.value, m.record_id, m.case_id, {}, {}, None, None, 0, stored=False
+            m.entity.value, m.record_id, m.case_id, {}, {}, None, None, None, 0, stored=False
         )
         batch.records[key] = record
 
+    if skipped:  # fields the device's newer edits hold: the rest applies
+        m = m.model_copy(update={"fields": {k: v for k, v in m.fields.items() if k not in skipped}})
     seq = batch.next_seq()
     if m.op is Op.DELETE:
         record.deleted_seq, record.deleted_by = seq, principal.device_id
+        record.deleted_device_seq = m.device_seq
         record.fields = {}
     else:
-        record.deleted_seq, record.deleted_by = None, None
+        record.deleted_seq = record.deleted_by = record.deleted_device_seq = None
         # New dicts, never changed in place: a new record may share the mutation's fields. The
-        # pairs are tuples (JSON arrays as stored), which the garbage collector stops tracking.
+        # marks are tuples (JSON arrays as stored), which the garbage collector stops tracking.
         record.fields = {**record.fields, **m.fields} if record.fields else m.fields
-        mark = (seq, device)
+        mark = (seq, device) if m.device_seq is None else (seq, device, m.device_seq)
         record.last_change = {**record.last_change, **dict.fromkeys(m.fields, mark)}
     record.seq = seq
     batch.applied[m.mutation_id] = (digest, seq)
@@ -530,8 +570,58 @@ def _apply(batch: _Batch, m: Mutation) -> MutationResult:
     _after_apply(batch, m, record, new=new)
     batch.touched.pop(key, None)
     batch.touched[key] = record  # written and projected at the end, in the order last applied
-    batch.log(m, action, Result.SUCCESS, "granted", None)
+    batch.log(m, action, Result.SUCCESS, "granted", "partly_superseded" if skipped else None)
     return MutationResult(mutation_id=m.mutation_id, outcome=Outcome.APPLIED, server_seq=seq)
+
+
+def superseded(record: _Record, m: Mutation, device: str) -> tuple[bool, frozenset[str]]:
+    """What of ``m`` (pushed by ``device``) the same device's newer mutations already replaced:
+    (all of it, the names of its fields). A field is replaced when its current value was written
+    by ``device`` with a higher ``device_seq``; the whole mutation when that holds for all of its
+    fields, when the device deleted the record with a higher number, or, for a deletion, when the
+    device wrote any of the record's current fields with a higher number (it made the record
+    again after deleting it). Unnumbered mutations and values replace and are replaced by
+    nothing: the order of arrival counts."""
+    number = m.device_seq
+    if number is None:
+        return False, frozenset()
+    if record.deleted_seq is not None:
+        deleted_later = record.deleted_device_seq is not None and record.deleted_device_seq > number
+        return deleted_later and str(record.deleted_by) == device, frozenset()
+    names = record.fields if m.op is Op.DELETE else m.fields
+    newer = frozenset(
+        name
+        for name in names
+        if name in record.fields and _newer_mark(record.last_change.get(name), device, number)
+    )
+    if m.op is Op.DELETE:
+        return bool(newer), frozenset()
+    return bool(newer) and len(newer) == len(m.fields), newer
+
+
+def _newer_mark(mark: Any, device: str, number: int) -> bool:
+    """Whether a ``last_change`` mark is ``device``'s and newer than its mutation ``number``."""
+    return (
+        mark is not None
+        and len(mark) > 2
+        and mark[1] == device
+        and isinstance(mark[2], int)
+        and mark[2] > number
+    )
+
+
+def _superseded(
+    batch: _Batch, m: Mutation, record: _Record, digest: str, action: Action
+) -> MutationResult:
+    """Acknowledge a mutation the device's newer ones replaced: recorded as applied (a resend is
+    DUPLICATE) at the record's current seq, nothing changed, no sequence number spent."""
+    batch.applied[m.mutation_id] = (digest, record.seq)
+    batch.applied_action[m.mutation_id] = action
+    batch.new_applied.append((batch.principal.device_id, m.mutation_id, digest, record.seq))
+    batch.log(m, action, Result.SUPERSEDED, "granted", "newer_from_device")
+    return MutationResult(
+        mutation_id=m.mutation_id, outcome=Outcome.SUPERSEDED, server_seq=record.seq
+    )
 
 
 def _authorise(batch: _Batch, m: Mutation) -> str | None:

@@ -106,6 +106,7 @@ def _entry(item: OutboxItem) -> OutboxEntry:
         fields=item.fields,
         base_seq=item.base_seq,
         device_time=device_time,
+        device_seq=item.seq,  # the outbox row's number: this device's order of its changes
     )
     return OutboxEntry(mutation=mutation, state=EntryState(item.state), reason=item.reason)
 

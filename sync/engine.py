@@ -7,9 +7,10 @@ Push:
 - ``next_push(outbox)``: the oldest waiting mutations, in order. A record whose earlier mutation is
   held back or in conflict is not pushed past it, so a record's edits always reach the server in
   the order they were made.
-- ``read_push_response(sent, response)``: APPLIED and DUPLICATE are acknowledged (they leave the
-  outbox), REJECTED is held back with its reason (visible, with a retry), CONFLICT becomes a
-  ``Conflict`` per field for the user. A mutation missing from the response just waits for the next
+- ``read_push_response(sent, response)``: APPLIED, DUPLICATE and SUPERSEDED (the server holds a
+  newer edit of this device already) are acknowledged (they leave the outbox), REJECTED is held
+  back with its reason (visible, with a retry), CONFLICT becomes a ``Conflict`` per field for
+  the user. A mutation missing from the response just waits for the next
   round. Nothing is ever dropped without an acknowledgement.
 
 Pull:
@@ -45,6 +46,7 @@ from sync.protocol import (
 )
 
 RecordKey = tuple[Entity, UUID]
+ACKNOWLEDGED = frozenset({Outcome.APPLIED, Outcome.DUPLICATE, Outcome.SUPERSEDED})
 DELETED = "__deleted__"  # the "field" of a conflict between a local edit and a server deletion
 
 
@@ -131,7 +133,7 @@ def read_push_response(sent: Sequence[Mutation], response: PushResponse) -> Push
         mutation = by_id.get(result.mutation_id)
         if mutation is None:
             continue  # not ours to judge: a confused server must not make us drop anything
-        if result.outcome in (Outcome.APPLIED, Outcome.DUPLICATE):
+        if result.outcome in ACKNOWLEDGED:
             # The record's base seq is not moved here: it moves only when the change comes back
             # in a pull, after every earlier change, or we could base an edit on unseen values.
             acknowledged.add(mutation.mutation_id)

@@ -13,6 +13,13 @@ A device sends **mutations** and receives **changes**:
   device changed after ``base_seq`` is not overwritten: the result is ``CONFLICT``, with the
   server's values, and the user chooses. Edits to different fields merge. A device's own earlier
   edits never conflict with its later ones.
+- ``device_seq`` orders one device's own mutations: a number the device gives each change when it
+  is made (its outbox row's, ``models.outbox``), increasing and never reused. With it the server
+  keeps, per field, the newest value from the same device even when batches arrive out of order:
+  a field whose current value that device wrote with a higher ``device_seq`` is not overwritten
+  by its older mutation. Such a mutation is acknowledged (``SUPERSEDED`` when none of it applied,
+  ``APPLIED`` when some fields did); it is no conflict. Without ``device_seq`` (older clients)
+  the order of arrival counts, as before. See server/sync_push.py for deletions.
 - A record's mutations apply in the order sent. When one is not applied (CONFLICT or REJECTED),
   the server skips that record's later mutations in the same batch and returns no result for them;
   they wait on the device.
@@ -57,6 +64,9 @@ class Op(StrEnum):
 class Outcome(StrEnum):
     APPLIED = "applied"  # new, applied now
     DUPLICATE = "duplicate"  # applied before (a resend): acknowledged, not applied twice
+    # Acknowledged, nothing applied: the same device's newer edit (higher device_seq) already
+    # holds every field it sets. Only sent in answer to mutations that carry a device_seq.
+    SUPERSEDED = "superseded"
     CONFLICT = "conflict"  # a field changed on the server since base_seq; nothing applied
     REJECTED = "rejected"  # not allowed or invalid; held back on the device with the reason
 
@@ -77,10 +87,14 @@ class Mutation(_Wire):
     fields: Fields = Field(default_factory=dict)  # only the changed fields; empty for a delete
     base_seq: int | None = None  # None: a record the server has not seen from us yet
     device_time: AwareDatetime
+    # The device's own order of its changes (increasing, never reused); None from older clients.
+    device_seq: Annotated[int, Field(ge=1, le=MAX_SEQ)] | None = None
 
     def digest(self) -> str:
-        """What must be equal for a resend to count as the same mutation (device time excluded)."""
-        body = self.model_dump(mode="json", exclude={"device_time"})
+        """What must be equal for a resend to count as the same mutation. Device time and
+        device seq are left out: they say when, not what (and a mutation queued before the
+        device learnt to number its changes is sent again with a number)."""
+        body = self.model_dump(mode="json", exclude={"device_time", "device_seq"})
         canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

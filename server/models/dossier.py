@@ -1,7 +1,8 @@
 """The shared dossier as the sync protocol sees it: records, the change log, applied mutations.
 
 - ``DossierRecord``: the current state of one (entity, record id): its fields, and per field the
-  last change as ``[seq, device]``, plus the deletion (tombstone) if deleted.
+  last change as ``[seq, device]`` or ``[seq, device, device_seq]`` (when the mutation carried
+  one), plus the deletion (tombstone) if deleted, with its ``device_seq`` too.
 - ``ChangeRow``: the change log, pulled by ``seq`` (the server's own sequence number).
 - ``AppliedMutation``: one row per (device, mutation id), UNIQUE: the idempotency guard.
 - ``CaseAccess`` / ``CaseMember``: who may see and change a case (see server/authorisation.py).
@@ -16,7 +17,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field
 
 from server.models.types import JSONType, ServerModel, UTCDateTime, utcnow
@@ -29,12 +30,14 @@ class DossierRecord(ServerModel, table=True):
     record_id: uuid.UUID = Field(primary_key=True)
     case_id: uuid.UUID = Field(index=True)
     fields: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
-    # field name -> [seq, device id as text]
+    # field name -> [seq, device id as text] or [seq, device id as text, device_seq]
     last_change: dict[str, Any] = Field(
         default_factory=dict, sa_column=Column(JSONType, nullable=False)
     )
     deleted_seq: int | None = None
     deleted_by: uuid.UUID | None = None
+    # The deletion's Mutation.device_seq (None: not numbered); see server/sync_push.py.
+    deleted_device_seq: int | None = Field(default=None, sa_type=BigInteger)
     seq: int = 0
 
 

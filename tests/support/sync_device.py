@@ -27,6 +27,7 @@ class SimDevice:
     conflicts: list[Conflict] = field(default_factory=list)
     cursor: int = 0
     acknowledged: set[UUID] = field(default_factory=set)
+    last_device_seq: int = 0  # the outbox's numbering: each change gets the next device_seq
 
     def edit(self, entity: Entity, record: UUID, **fields: JsonValue) -> Mutation:
         key = (entity, record)
@@ -40,6 +41,7 @@ class SimDevice:
             fields=fields,
             base_seq=self.base.get(key),
             device_time=NOW,
+            device_seq=self._next_device_seq(),
         )
         self.outbox.append(OutboxEntry(mutation=m))
         return m
@@ -55,9 +57,14 @@ class SimDevice:
             op=Op.DELETE,
             base_seq=self.base.get(key),
             device_time=NOW,
+            device_seq=self._next_device_seq(),
         )
         self.outbox.append(OutboxEntry(mutation=m))
         return m
+
+    def _next_device_seq(self) -> int:
+        self.last_device_seq += 1
+        return self.last_device_seq
 
     def apply(self, write: LocalWrite) -> None:
         key = (write.entity, write.record_id)

@@ -11,20 +11,21 @@ idempotency: a (device, mutation id) is applied once.
 
 The correct outcome, checked here: nothing lost, nothing applied twice, no sequence number spent
 by the late batch, and the final state equal to in-order delivery, on the server and on the device.
-A later batch sent *alone*, before an earlier one that is still unacknowledged, is something the
-protocol cannot order: mutations carry no per-device sequence number, and an edit of a record the
-server has not seen looks like its creation. The app never sends such a batch; a client that
-pipelined its pushes would lose edits silently. ``test_a_later_batch_sent_alone_first`` shows
-this as a strict xfail, so that it turns red once the protocol can order batches.
+A later batch sent *alone*, before an earlier one that is still unacknowledged (a client that
+pipelined its pushes), is ordered by ``Mutation.device_seq``, the device's own number of each
+change: per field, the newest value from the same device wins (server/sync_push.py). The older
+batch is acknowledged, APPLIED for the fields nothing newer holds and SUPERSEDED when nothing of it
+applies, and audited as such. Mutations without a number (older clients) keep the order of
+arrival, as before.
 """
 
 from __future__ import annotations
 
 import uuid
 
-import pytest
 from sqlmodel import Session, col, func, select
 
+from server.models.audit import AuditEvent
 from server.models.dossier import ChangeRow
 from sync import engine
 from sync.protocol import Entity, Mutation, Outcome, PushRequest, PushResponse
@@ -148,11 +149,6 @@ def test_the_case_s_later_edits_in_a_retry_before_its_earlier_ones(world: World)
     _check_as_in_order(device, server)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the protocol cannot order a device's batches when a later one is sent alone first "
-    "(no per-device sequence number); the app never sends one (sync.engine.next_push)",
-)
 def test_a_later_batch_sent_alone_first(world: World) -> None:
     device, server, _login = _device(world)
     device.edit(AGREEMENT, RECORD, what="Post doorlopen", due="2026-12-01")
@@ -161,6 +157,118 @@ def test_a_later_batch_sent_alone_first(world: World) -> None:
     device.edit(AGREEMENT, RECORD, what="Post ordenen")
     device.edit(Entity.CASE, CASE, stage="uitvoering")
     later = engine.next_push(device.outbox)[len(first) :]
-    _send(device, server, later)  # a pipelining client: batch 2 without batch 1
-    _send(device, server, first)
-    _check_as_in_order(device, server)  # fails: batch 1's older values win
+    seq = _last_seq(server)
+    assert _outcomes(_send(device, server, later)) == [Outcome.APPLIED] * 2  # batch 2 alone
+    assert _last_seq(server) == seq + 2
+    # Batch 1 late: the agreement's due day applies, its older "what" does not; the case's older
+    # stage is replaced as a whole. Both are acknowledged, neither is a conflict.
+    late = _send(device, server, first)
+    assert _outcomes(late) == [Outcome.APPLIED, Outcome.SUPERSEDED]
+    assert late.results[1].server_seq == seq + 2  # the case as batch 2 left it
+    assert _last_seq(server) == seq + 3, "one seq for the due day, none for the superseded one"
+    with Session(server.engine) as session:
+        logged = session.exec(
+            select(ChangeRow.fields).where(ChangeRow.mutation_id == first[0].mutation_id)
+        ).one()
+    assert logged == {"due": "2026-12-01"}, "other devices pull only what was applied"
+    assert _audited(server, first) == [
+        ("update", "success", "partly_superseded"),  # the record exists on the server
+        ("update", "superseded", "newer_from_device"),
+    ]
+    _check_as_in_order(device, server)
+    again = server.push(PushRequest(device_id=device.device_id, mutations=first))
+    assert _outcomes(again) == [Outcome.DUPLICATE] * 2, "a resend is recognised by its id"
+    assert _last_seq(server) == seq + 3
+
+
+def test_the_same_device_s_later_batches_in_reverse(world: World) -> None:
+    """Four batches, one edit each, arriving newest first."""
+    device, server, _login = _device(world)
+    device.edit(AGREEMENT, RECORD, what="Post doorlopen", due="2026-11-01")
+    device.edit(AGREEMENT, RECORD, due="2026-12-01")
+    device.edit(AGREEMENT, RECORD, what="Post ordenen")
+    device.edit(Entity.CASE, CASE, stage="uitvoering")
+    batches = [[m] for m in engine.next_push(device.outbox)]
+    outcomes = [_outcomes(_send(device, server, b)) for b in reversed(batches)]
+    assert outcomes == [[Outcome.APPLIED]] * 3 + [[Outcome.SUPERSEDED]]
+    _check_as_in_order(device, server)
+
+
+def test_an_edit_arriving_after_the_same_device_s_deletion_stays_deleted(world: World) -> None:
+    device, server, _login = _device(world)
+    device.edit(AGREEMENT, RECORD, what="Post doorlopen", due="2026-12-01")
+    device.sync(server)
+    edit = device.edit(AGREEMENT, RECORD, what="Post ordenen")
+    deletion = device.delete(AGREEMENT, RECORD)
+    assert _outcomes(_send(device, server, [deletion])) == [Outcome.APPLIED]
+    assert _outcomes(_send(device, server, [edit])) == [Outcome.SUPERSEDED]
+    assert (AGREEMENT, RECORD) not in server.state()
+    device.pull(server)
+    assert device.outbox == [] and device.conflicts == []
+    assert device.replica == server.state()
+
+
+def test_a_deletion_arriving_after_the_same_device_made_the_record_again(world: World) -> None:
+    """Decided in server/sync_push.py: the device's newer edit stands, the older deletion is
+    acknowledged without being applied (applying it would throw the newer edit away)."""
+    device, server, _login = _device(world)
+    device.edit(AGREEMENT, RECORD, what="Post doorlopen", due="2026-11-01")
+    device.sync(server)
+    deletion = device.delete(AGREEMENT, RECORD)
+    again = device.edit(AGREEMENT, RECORD, what="Post ordenen", due="2026-12-01")
+    assert _outcomes(_send(device, server, [again])) == [Outcome.APPLIED]
+    assert _outcomes(_send(device, server, [deletion])) == [Outcome.SUPERSEDED]
+    made_again = {"what": "Post ordenen", "due": "2026-12-01"}
+    assert server.state()[(AGREEMENT, RECORD)] == made_again
+    device.pull(server)
+    assert device.outbox == [] and device.conflicts == []
+    assert device.replica == server.state()
+
+
+def test_another_device_s_older_edit_still_conflicts(world: World) -> None:
+    """The rule compares a device with itself only: another device (here the same professional's
+    second device) editing a field the first changed after its base is a conflict, as before."""
+    org = world.organisation()
+    login = world.member(org)
+    device, server = SimDevice(device_id=login.device_id), world.dossier(login)
+    device.edit(Entity.CASE, CASE, consent_given=True, stage="contact")
+    device.sync(server)
+    second_login = world.login_new_device(
+        world.code(org), login.email, login.account_id, login.role
+    )
+    second, second_server = SimDevice(device_id=second_login.device_id), world.dossier(second_login)
+    second.sync(second_server)
+    second.last_device_seq = 1000  # its numbers are its own: higher ones give it no priority
+    device.edit(Entity.CASE, CASE, stage="plan")
+    device.sync(server)
+    theirs = second.edit(Entity.CASE, CASE, stage="uitvoering")
+    response = second_server.push(PushRequest(device_id=second.device_id, mutations=[theirs]))
+    assert _outcomes(response) == [Outcome.CONFLICT]
+    assert response.results[0].server_fields == {"stage": "plan"}
+
+
+def test_unnumbered_mutations_of_an_older_client_keep_the_order_of_arrival(world: World) -> None:
+    device, server, _login = _device(world)
+    older = device.edit(Entity.CASE, CASE, stage="plan")
+    newer = device.edit(Entity.CASE, CASE, stage="uitvoering")
+    for m in (newer, older):
+        unnumbered = m.model_copy(update={"device_seq": None})
+        assert _outcomes(_send(device, server, [unnumbered])) == [Outcome.APPLIED]
+    assert server.state()[(Entity.CASE, CASE)]["stage"] == "plan"
+
+
+def _outcomes(response: PushResponse) -> list[Outcome]:
+    return [r.outcome for r in response.results]
+
+
+def _audited(server: HttpDossier, batch: list[Mutation]) -> list[tuple[str, str, str | None]]:
+    """The audit rows of the last push of ``batch``, in order (action, outcome, reason)."""
+    with Session(server.engine) as session:
+        rows = session.exec(
+            select(AuditEvent)
+            .where(AuditEvent.route == "/sync/push")
+            .order_by(col(AuditEvent.id).desc())
+            .limit(len(batch))
+        ).all()
+    assert [r.record_id for r in reversed(rows)] == [m.record_id for m in batch]
+    return [(r.action, r.outcome, r.reason) for r in reversed(rows)]

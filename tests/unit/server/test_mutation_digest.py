@@ -34,9 +34,10 @@ _values = st.recursive(
     entity=st.sampled_from(list(Entity)),
     op=st.sampled_from(list(Op)),
     base_seq=st.one_of(st.none(), st.integers(min_value=0, max_value=2**63 - 1)),
+    device_seq=st.one_of(st.none(), st.integers(min_value=1, max_value=2**63 - 1)),
 )
 def test_the_push_digest_is_the_protocols(
-    fields: dict[str, Any], entity: Entity, op: Op, base_seq: int | None
+    fields: dict[str, Any], entity: Entity, op: Op, base_seq: int | None, device_seq: int | None
 ) -> None:
     mutation = Mutation.model_validate(
         {
@@ -48,6 +49,7 @@ def test_the_push_digest_is_the_protocols(
             "fields": fields,
             "base_seq": base_seq,
             "device_time": datetime.now(UTC),
+            "device_seq": device_seq,
         }
     )
     assert mutation_digest(mutation) == mutation.digest()

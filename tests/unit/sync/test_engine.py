@@ -254,3 +254,21 @@ class Convergence(RuleBasedStateMachine):
 
 Convergence.TestCase.settings = settings(max_examples=300, stateful_step_count=30, deadline=None)
 TestConvergence = Convergence.TestCase
+
+
+def test_superseded_is_acknowledged_neither_held_back_nor_a_conflict() -> None:
+    """The server already holds a newer edit of this device: the older one leaves the outbox."""
+    d = SimDevice()
+    older = d.edit(AGREEMENT, R1, what="eerste")
+    newer = d.edit(AGREEMENT, R1, what="tweede")
+    assert (older.device_seq, newer.device_seq) == (1, 2)
+    response = PushResponse(
+        results=[
+            MutationResult(mutation_id=older.mutation_id, outcome=Outcome.SUPERSEDED, server_seq=9),
+            MutationResult(mutation_id=newer.mutation_id, outcome=Outcome.APPLIED, server_seq=9),
+        ]
+    )
+    outcome = engine.read_push_response([older, newer], response)
+    assert outcome.acknowledged == {older.mutation_id, newer.mutation_id}
+    assert not outcome.held_back and not outcome.conflicts and not outcome.rebased
+    assert engine.apply_push_outcome(d.outbox, outcome) == []
