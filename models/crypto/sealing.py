@@ -31,6 +31,7 @@ import os
 import struct
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any, Final, cast
 
 from cryptography.exceptions import InvalidTag
@@ -58,7 +59,6 @@ _VERSION_BYTE: Final = bytes([FORMAT_VERSION])
 _LENGTH: Final = struct.Struct(">I")
 _NONCE_START: Final = 1 + KEY_ID_SIZE
 # Slicers for ``Sealer.open_texts``: called from C by ``map``, no Python frame per value.
-_HEADER_OF: Final = operator.itemgetter(slice(0, _NONCE_START))
 _NONCE_OF: Final = operator.itemgetter(slice(_NONCE_START, _HEADER_SIZE))
 _SEALED_OF: Final = operator.itemgetter(slice(_HEADER_SIZE, None))
 
@@ -251,15 +251,19 @@ class Sealer:
         values = list(by_id.values())
         if not values:
             return {}
-        if None in values or set(map(type, values)) != {bytes}:
+        if set(map(type, values)) != {bytes}:  # no value missing (None), no memoryview
             return None
         blobs = cast(list[bytes], values)
+        header = blobs[0][:_NONCE_START]
         row_ids = list(map(str.encode, by_id))
-        headers = set(map(_HEADER_OF, blobs))
         lengths = set(map(len, row_ids))
-        if len(headers) != 1 or len(lengths) != 1 or min(map(len, blobs)) < _MIN_BLOB_SIZE:
+        if (
+            len(lengths) != 1
+            or min(map(len, blobs)) < _MIN_BLOB_SIZE
+            or not all(map(bytes.startswith, blobs, repeat(header)))
+        ):
             return None
-        found = self._header_opener(headers.pop(), table, column)
+        found = self._header_opener(header, table, column)
         if found is None:
             return None
         decrypt, prefix, _ = found
