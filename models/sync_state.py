@@ -403,6 +403,17 @@ def _apply_one(
         conn.execute(update(table).where(table.c.id == record_id).values(values))
 
 
+def local_fields(
+    conn: Connection, sealer: Sealer, entity: Entity, record_id: str
+) -> dict[str, JsonValue] | None:
+    """All synced fields of one local record (``changes.fields_of``); None when it is not here or
+    cannot be opened."""
+    table = _TABLES[entity]
+    row = conn.execute(select(table).where(table.c.id == record_id)).mappings().first()
+    record = None if row is None else _record_from_row(conn, sealer, entity, row)
+    return None if record is None else changes.fields_of(record)
+
+
 def _record_from_row(
     conn: Connection, sealer: Sealer, entity: Entity, row: Mapping[Any, Any]
 ) -> changes.Record | None:

@@ -419,6 +419,8 @@ def resolve_conflict(
         remaining = [c for c in _load_conflicts(conn, sealer) if c != conflict]
         resolution = engine.resolve(entries, conflict, keep_mine=keep_mine)
         new_outbox = resolution.outbox
+        if keep_mine and conflict.field == engine.DELETED and conflict.theirs is True:
+            new_outbox = _whole_record_again(conn, sealer, new_outbox, conflict)
         # The chosen mutation was split under new ids: point the other open questions about the
         # same record at the entry that now holds their field, so "keep mine" still finds it.
         remaining = [_repoint(c, new_outbox) for c in remaining]
@@ -433,6 +435,31 @@ def resolve_conflict(
         if resolution.local_write is not None:
             sync_state.apply_remote(conn, sealer, [resolution.local_write], now=now())
         _save_conflicts(conn, sealer, remaining)
+
+
+def _whole_record_again(
+    conn: Connection, sealer: Sealer, entries: list[OutboxEntry], conflict: Conflict
+) -> list[OutboxEntry]:
+    """Keeping a record someone else deleted: the server holds nothing of it any more, so the
+    pending edits (a few fields each) go out as one upsert of the whole local record, which
+    already holds them. Sent alone, they made a record of only those fields on the server, which
+    no other device could apply (found by tests/integration/sync/test_convergence_stateful.py)."""
+    key = (conflict.entity, conflict.record_id)
+    mine = [i for i, e in enumerate(entries) if e.key == key]
+    if not mine or any(entries[i].mutation.op is not Op.UPSERT for i in mine):
+        return entries
+    fields = sync_state.local_fields(
+        conn, sealer, ModelEntity(conflict.entity.value), str(conflict.record_id)
+    )
+    if fields is None:
+        return entries
+    first = entries[mine[0]].mutation
+    whole = first.model_copy(update={"mutation_id": uuid.uuid4(), "fields": fields})
+    return [
+        OutboxEntry(mutation=whole) if i == mine[0] else e
+        for i, e in enumerate(entries)
+        if i == mine[0] or e.key != key
+    ]
 
 
 def _repoint(conflict: Conflict, entries: Sequence[OutboxEntry]) -> Conflict:
