@@ -20,10 +20,7 @@ from __future__ import annotations
 import io
 import re
 import shutil
-import socket
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,7 +29,6 @@ from typing import Any
 
 import keyring
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from keyring.backends import fail
 from pypdf import PdfReader
@@ -51,6 +47,7 @@ from tests.integration.server.conftest import LOOPBACK_CLIENT, make_settings
 from tests.integration.server.world import PASSWORD, Org, World
 from tests.support.factories import a_case_file, floor_kdf_params
 from tests.support.memory_keyring import MemoryKeyring
+from tests.support.threaded_server import ThreadedServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -67,12 +64,10 @@ class Dossier:
     url: str
     world: World
     org: Org
-    server: uvicorn.Server
-    thread: threading.Thread
+    served: ThreadedServer
 
     def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+        self.served.stop()
 
 
 @pytest.fixture
@@ -82,22 +77,11 @@ def dossier(tmp_path: Path, sqlite_template: Path) -> Iterator[Dossier]:
     settings = make_settings(f"sqlite:///{db}")
     engine = make_engine(settings.database_url)
     app = create_app(settings, engine=engine)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
+    served = ThreadedServer(app)
     with TestClient(app, client=LOOPBACK_CLIENT) as client:
         world = World(client=client, engine=engine, settings=settings)
         org = world.organisation("Zorg Oss")
-        dossier = Dossier(f"http://127.0.0.1:{port}", world, org, server, thread)
+        dossier = Dossier(served.url, world, org, served)
         try:
             yield dossier
         finally:

@@ -10,17 +10,13 @@ from __future__ import annotations
 
 import itertools
 import shutil
-import socket
 import subprocess
 import tempfile
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
@@ -31,6 +27,7 @@ from server.app import create_app
 from server.db import make_engine, migrate
 from server.settings import ARGON2_FLOOR_KIB, Settings
 from tests.integration.server.world import World
+from tests.support.threaded_server import ThreadedServer
 
 SCRIPT = Path(__file__).with_name("postgres.sh")
 LOOPBACK_CLIENT = ("127.0.0.1", 50000)
@@ -135,18 +132,5 @@ def world(client: TestClient, engine: Engine, settings: Settings) -> World:
 @pytest.fixture
 def live_url(app: FastAPI) -> Iterator[str]:
     """The app served by a real uvicorn on 127.0.0.1 and a free port, for real HTTP clients."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with ThreadedServer(app) as served:
+        yield served.url

@@ -26,9 +26,6 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import shutil
-import socket
-import threading
-import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -39,7 +36,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from hypothesis import event, settings
 from hypothesis import strategies as st
@@ -79,6 +75,7 @@ from tests.integration.server.world import World
 from tests.integration.sync.conftest import make_professional
 from tests.support.factories import NOW, PASSPHRASE, TODAY, a_case_file, floor_kdf_params
 from tests.support.memory_keyring import MemoryKeyring
+from tests.support.threaded_server import ThreadedServer
 
 DEVICES = 3
 PUSH_PATH = "/sync/push"
@@ -114,21 +111,8 @@ class Served:
 @pytest.fixture
 def served() -> Iterator[Served]:
     switch = AppSwitch()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(switch, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield Served(switch, f"http://127.0.0.1:{port}")
-    server.should_exit = True
-    thread.join(timeout=10)
+    with ThreadedServer(switch) as served:
+        yield Served(switch, served.url)
 
 
 # -- the network: real HTTP that keeps the server's acknowledgements and can lose an answer ----

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
 
-import flet as ft
 import pytest
 
 from models import queries
 from models.domain import AgreementStatus, CaseFile, CaseStage, NoMeetingDecision
 from models.store import CaseStore
 from tests.support.factories import NOW, TODAY, a_case_file
+from tests.support.flet_controls import texts_under
 from ui.viewmodels.cases import CaseFilter, CasesViewModel
 from ui.views.cases import CasesView
 
@@ -68,19 +67,6 @@ def cases(store: CaseStore) -> CasesViewModel:
     vm = CasesViewModel(store, today=lambda: TODAY)
     vm.load()
     return vm
-
-
-def _texts(control: Any) -> list[str]:
-    """Every Text value under a control, depth first (the name comes first in a tile)."""
-    found: list[str] = []
-    if isinstance(control, ft.Text) and control.value:
-        found.append(control.value)
-    for child in getattr(control, "controls", None) or []:
-        found += _texts(child)
-    content = getattr(control, "content", None)
-    if isinstance(content, ft.Control):
-        found += _texts(content)
-    return found
 
 
 def _names(vm: CasesViewModel) -> set[str]:
@@ -142,8 +128,8 @@ def test_tapping_a_chip_redraws_the_list_with_that_filter(cases: CasesViewModel)
     view = CasesView(cases, on_activity=lambda: None)
     view._chooser(CaseFilter.CLOSED)()  # type: ignore[call-arg]
     assert view.chips[CaseFilter.CLOSED].selected and not view.chips[CaseFilter.OPEN].selected
-    assert [_texts(c)[0] for c in view.list.controls] == ["Fatima Benali"]
+    assert [texts_under(c)[0] for c in view.list.controls] == ["Fatima Benali"]
     assert view.count.value == "1 casus"
     view._chooser(CaseFilter.WAITING_FOR_MDO)()  # type: ignore[call-arg]
-    drawn = {_texts(c)[0] for c in view.list.controls}
+    drawn = {texts_under(c)[0] for c in view.list.controls}
     assert drawn == {"Ayşe Yılmaz", "Mohamed El Amrani"} and view.count.value == "2 casussen"

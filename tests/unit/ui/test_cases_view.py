@@ -10,23 +10,11 @@ import flet as ft
 
 from models.store import CaseStore
 from tests.support.factories import NOW, a_case_file
+from tests.support.flet_controls import texts_under
 from ui.viewmodels.cases import PAGE_SIZE, Badge, BadgeKind, CaseRow, CasesViewModel
 from ui.views.cases import CasesView, case_tile
 
 TODAY = date(2026, 11, 24)
-
-
-def _texts(control: Any) -> list[str]:
-    """Every Text value under a control, depth first."""
-    found: list[str] = []
-    if isinstance(control, ft.Text) and control.value:
-        found.append(control.value)
-    for child in getattr(control, "controls", None) or []:
-        found += _texts(child)
-    content = getattr(control, "content", None)
-    if isinstance(content, ft.Control):
-        found += _texts(content)
-    return found
 
 
 def _count(control: Any) -> int:
@@ -46,13 +34,16 @@ def _view(store: CaseStore, cases: int) -> CasesView:
 
 
 def _tiles(view: CasesView) -> list[ft.Control]:
-    return [c for c in view.list.controls if " · contact " in " ".join(_texts(c))]
+    return [c for c in view.list.controls if " · contact " in " ".join(texts_under(c))]
 
 
 def test_a_list_read_already_is_drawn_with_the_screen(store: CaseStore) -> None:
     view = _view(store, PAGE_SIZE + 5)
     assert len(_tiles(view)) == PAGE_SIZE
-    assert _texts(view.list.controls[-1]) == [] and view.count.value == f"{PAGE_SIZE + 5} casussen"
+    assert (
+        texts_under(view.list.controls[-1]) == []
+        and view.count.value == f"{PAGE_SIZE + 5} casussen"
+    )
 
 
 def test_show_more_adds_only_the_next_page_and_moves_the_button(store: CaseStore) -> None:
@@ -87,7 +78,7 @@ def test_a_tile_is_a_few_controls_with_every_text() -> None:
         "MDO uiterlijk 02-12-2026",
     )
     tile = case_tile(row, lambda _id: None)
-    assert _texts(tile) == [
+    assert texts_under(tile) == [
         "Anna Jansen",
         "Eerste contact · contact 20-11-2026\nMDO uiterlijk 02-12-2026",
         "MDO te laat (2 dagen)",
@@ -96,4 +87,4 @@ def test_a_tile_is_a_few_controls_with_every_text() -> None:
     plain = CaseRow("c2", "Bram", "Afgesloten · contact 01-01-2026", (), False)
     assert _count(case_tile(plain)) == 4
     two = CaseRow("c3", "Cor", "x · contact y", (row.badges[0], row.badges[0]), False)
-    assert len(_texts(case_tile(two))) == 4
+    assert len(texts_under(case_tile(two))) == 4

@@ -10,29 +10,17 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-import flet as ft
 import pytest
 
 from models.i18n import _
 from models.store import CaseStore
 from tests.support.factories import NOW, PASSPHRASE, TODAY, a_case_file, floor_kdf_params
+from tests.support.flet_controls import texts_under
 from tests.support.memory_keyring import MemoryKeyring
 from ui.viewmodels.cases import CasesViewModel
 from ui.viewmodels.unlock import UnlockViewModel
 from ui.views.cases import CasesView
 from ui.views.unlock import UnlockView
-
-
-def _texts(control: Any) -> list[str]:
-    found: list[str] = []
-    if isinstance(control, ft.Text) and control.value:
-        found.append(control.value)
-    for child in getattr(control, "controls", None) or []:
-        found += _texts(child)
-    content = getattr(control, "content", None)
-    if isinstance(content, ft.Control):
-        found += _texts(content)
-    return found
 
 
 def _shown(control: Any) -> bool:
@@ -62,7 +50,7 @@ class UnlockScreen:
         def unlock_and_look() -> bool:
             self.during = {
                 "progress": _shown(self.view.progress),
-                "texts": _texts(self.view.progress),
+                "texts": texts_under(self.view.progress),
                 "button disabled": self.view.button.disabled,
                 "field disabled": self.view.passphrase.disabled,
                 "updates": list(self.updates),
@@ -136,7 +124,7 @@ def test_my_cases_shows_opening_the_cases_while_it_reads(store: CaseStore) -> No
 
     def load_and_look() -> None:
         seen["loading"] = _shown(view.loading)
-        seen["texts"] = _texts(view.loading)
+        seen["texts"] = texts_under(view.loading)
         seen["updates"] = list(updates)
         real_load()
 
