@@ -150,7 +150,9 @@ def row_hash(prev_hash: str, row: Row) -> str:
     checks the two agree)."""
     body = row if tuple(row) == _HASHED else {name: row[name] for name in _HASHED}
     raw = pydantic_core.to_json(body)
-    if not raw.isascii():  # json.dumps escapes non-ASCII text; take the long way
+    # json.dumps escapes non-ASCII text and DEL (0x7f, which is ASCII), pydantic writes both as
+    # they are: for those, take the long way.
+    if not raw.isascii() or b"\x7f" in raw:
         canonical = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":"))
         raw = canonical.encode("utf-8")
     return hashlib.sha256(prev_hash.encode("utf-8") + raw).hexdigest()
