@@ -67,6 +67,7 @@ from server.models.types import utcnow
 from server.principal import Principal
 from server.reports import projection
 from sync.protocol import (
+    ACKNOWLEDGED,
     Entity,
     Mutation,
     MutationResult,
@@ -93,7 +94,6 @@ _COLUMNS = (
     "deleted_device_seq",
     "seq",
 )
-_ACKNOWLEDGED = (Outcome.APPLIED, Outcome.DUPLICATE, Outcome.SUPERSEDED)
 CONSENT_FIELD = "consent_given"
 ACCOUNT_FIELD = "account_id"  # on a participant record: the professional's server account
 
@@ -369,15 +369,8 @@ _UPDATE_RECORD = (
     .values(
         {
             name: bindparam(f"b_{name}", type_=_RECORDS.c[name].type)
-            for name in (
-                "case_id",
-                "fields",
-                "last_change",
-                "deleted_seq",
-                "deleted_by",
-                "deleted_device_seq",
-                "seq",
-            )
+            for name in _COLUMNS
+            if name not in ("entity", "record_id")  # the key, in the WHERE clause
         }
     )
 )
@@ -455,7 +448,7 @@ def _push(
         if key in stopped:
             continue
         result = _apply(batch, m)
-        if result.outcome not in _ACKNOWLEDGED:
+        if result.outcome not in ACKNOWLEDGED:
             stopped.add(key)
         results.append(result)
     for case_id in arriving:

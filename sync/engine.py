@@ -35,6 +35,7 @@ from uuid import UUID, uuid4
 from pydantic import JsonValue
 
 from sync.protocol import (
+    ACKNOWLEDGED,
     MAX_PUSH_BATCH,
     Change,
     Entity,
@@ -46,7 +47,6 @@ from sync.protocol import (
 )
 
 RecordKey = tuple[Entity, UUID]
-ACKNOWLEDGED = frozenset({Outcome.APPLIED, Outcome.DUPLICATE, Outcome.SUPERSEDED})
 DELETED = "__deleted__"  # the "field" of a conflict between a local edit and a server deletion
 
 

@@ -71,6 +71,11 @@ class Outcome(StrEnum):
     REJECTED = "rejected"  # not allowed or invalid; held back on the device with the reason
 
 
+# The outcomes that settle a mutation: it leaves the device's outbox, and the server goes on with
+# the record's later mutations in the batch.
+ACKNOWLEDGED = frozenset({Outcome.APPLIED, Outcome.DUPLICATE, Outcome.SUPERSEDED})
+
+
 class _Wire(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 

@@ -31,7 +31,7 @@ from ui.viewmodels.first_run import (
     passphrase_help,
 )
 from ui.viewmodels.session import MIN_IDLE_LOCK, Clock
-from ui.viewmodels.unlock import clock_time
+from ui.viewmodels.unlock import retry_text
 
 LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}  # each in its own language
 IDLE_LOCK_CHOICES = tuple(timedelta(minutes=m) for m in (1, 2, 5, 10, 15, 30))
@@ -214,9 +214,9 @@ class SettingsViewModel:
             )
             retry_at = self.store.unlock_status(now=self.clock()).retry_at
             if retry_at is not None:
-                errors[FORM] = self._retry_text(retry_at)
+                errors[FORM] = retry_text(retry_at)
         except UnlockBackoffError as error:
-            errors[FORM] = self._retry_text(error.retry_at)
+            errors[FORM] = retry_text(error.retry_at)
         except ValidationError as error:  # the rules of the store itself, should the UI's differ
             errors[PASSPHRASE] = error.message
         except (KeyStoreUnavailableError, DamagedRecordError) as error:
@@ -224,10 +224,6 @@ class SettingsViewModel:
         self.passphrase_errors = errors
         self.passphrase_changed = not errors
         return not errors
-
-    @staticmethod
-    def _retry_text(retry_at: datetime) -> str:
-        return _("Too many wrong attempts. Try again at {time}.").format(time=clock_time(retry_at))
 
     def _forget_passphrases(self) -> None:
         self.current_passphrase = self.new_passphrase = self.new_passphrase_again = ""

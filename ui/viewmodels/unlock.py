@@ -22,6 +22,11 @@ def clock_time(moment: datetime) -> str:
     return moment.astimezone(AMSTERDAM).strftime("%H:%M:%S")
 
 
+def retry_text(retry_at: datetime) -> str:
+    """What the back-off after wrong passphrases says (unlock and changing the passphrase)."""
+    return _("Too many wrong attempts. Try again at {time}.").format(time=clock_time(retry_at))
+
+
 @dataclass
 class UnlockViewModel:
     store: CaseStore
@@ -46,9 +51,7 @@ class UnlockViewModel:
     def retry_message(self) -> str | None:
         if not self.waiting or self.retry_at is None:
             return None
-        return _("Too many wrong attempts. Try again at {time}.").format(
-            time=clock_time(self.retry_at)
-        )
+        return retry_text(self.retry_at)
 
     def unlock(self) -> bool:
         """Try the passphrase. Slow (key derivation): run it off the UI loop. True when unlocked."""
