@@ -500,8 +500,35 @@ def test_tablets_editing_offline_and_syncing_in_any_order_converge_on_the_real_s
             max_examples=25,
             stateful_step_count=20,
             deadline=None,
+            # The same 25 examples on every run, so CI does not go red at random on the known
+            # failure below (test_two_tablets_editing_the_same_text_offline_converge). Run with
+            # ``--hypothesis-seed=N`` (and this line removed) to explore new examples.
+            derandomize=True,
         ),
     )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known sync bug (issue #5): one tablet keeps an agreement text the server replaced",
+)
+def test_two_tablets_editing_the_same_text_offline_converge(
+    served: Served, tmp_path: Path, sqlite_template: Path, memory_keyring: MemoryKeyring
+) -> None:
+    """Found by the machine (shrunk by hand from a 20-step example), not fixed yet.
+
+    Two tablets edit the same agreement offline: tablet 0 changes its text twice, tablet 2
+    changes its note and then its text to the same words tablet 0 chose last. After every tablet
+    settles its conflicts (taking the server's side) and syncs until quiet, one tablet still shows
+    tablet 0's first text ("Iets anders.") while the server holds "Wandelclubje.". Strict: this
+    test turns red once the bug is fixed, so the xfail is removed then.
+    """
+    m = Tablets(served, tmp_path / "example", sqlite_template)
+    m.edit_agreement(d=0, name="what", pick=37, text="")
+    m.edit_agreement(d=2, name="note", pick=11, text="Boodschappen met de buurvrouw.")
+    m.edit_agreement(d=0, name="what", pick=45, text="Wandelclubje.")
+    m.edit_agreement(d=2, name="what", pick=3, text="Wandelclubje.")
+    m.teardown()  # converges: every tablet holds the server's records
 
 
 def test_keeping_a_record_another_tablet_deleted_sends_it_whole(
