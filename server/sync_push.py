@@ -63,7 +63,7 @@ from server.models.dossier import (
     DossierRecord,
     SyncHead,
 )
-from server.models.types import utcnow
+from server.models.types import holds_nul, utcnow
 from server.principal import Principal
 from server.reports import projection
 from sync.protocol import (
@@ -621,6 +621,8 @@ def _authorise(batch: _Batch, m: Mutation) -> str | None:
     """None when the mutation may be applied, else the reason code for REJECTED."""
     session, principal = batch.session, batch.principal
     is_case_record = m.entity is Entity.CASE
+    if holds_nul(m.fields):
+        return "invalid_text"  # PostgreSQL cannot store it; SQLite would (see holds_nul)
     if is_case_record and m.record_id != m.case_id:
         return "invalid_case_record"
     gives_consent = is_case_record and m.op is Op.UPSERT and m.fields.get(CONSENT_FIELD) is True

@@ -82,6 +82,10 @@ REASONS: dict[str, str] = {
         "The server already received a different change under the same number. The change stays "
         "on this device; ask the administrator to look at it."
     ),
+    "invalid_text": N_(
+        "A text in this change holds an invisible character the server cannot store. It stays on "
+        "this device. Type the text again, then try again."
+    ),
     "too_large": N_(
         "This change is too large to send, for example because of a very long text. It stays on "
         "this device. Make the text shorter, then try again."

@@ -6,6 +6,8 @@ The live-server journeys (enrol, sync, held back) are in tests/integration/sync/
 from __future__ import annotations
 
 import dataclasses
+import inspect
+import re
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -17,6 +19,7 @@ from models import outbox, queries, sync_state
 from models.changes import Entity as ModelEntity
 from models.domain import Agreement
 from models.store import CaseStore
+from server import sync_push
 from sync import cycle
 from sync.client import DossierClient
 from sync.cycle import SyncState
@@ -24,7 +27,7 @@ from sync.engine import Conflict
 from sync.protocol import Entity
 from tests.support.factories import NOW, TODAY, a_case_file
 from ui.viewmodels import sync_screen as ss
-from ui.viewmodels.sync_screen import SyncScreenViewModel, reason_sentence
+from ui.viewmodels.sync_screen import REASONS, SyncScreenViewModel, reason_sentence
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -187,6 +190,7 @@ def test_status_facts(store: CaseStore) -> None:
         "case_mismatch",
         "invalid_case_record",
         "invalid_consent",
+        "invalid_text",
         "mutation_id_reused",
         "invalid_record",
     ],
@@ -194,6 +198,15 @@ def test_status_facts(store: CaseStore) -> None:
 def test_every_reason_has_its_own_sentence(code: str) -> None:
     sentence = reason_sentence(code)
     assert code not in sentence and len(sentence) > 40
+
+
+def test_every_reason_the_server_refuses_with_has_a_sentence() -> None:
+    """The codes are read from the push's source, so a new refusal cannot go without words."""
+    source = inspect.getsource(sync_push)
+    codes = set(re.findall(r'return "([a-z_]+)"', source))
+    codes |= set(re.findall(r'_rejected\(batch, m, "([a-z_]+)"', source))
+    assert {"invalid_text", "no_consent", "mutation_id_reused"} <= codes
+    assert codes <= set(REASONS)
 
 
 def test_an_unknown_reason_still_says_something() -> None:
