@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench catalogs clean server test-server
+.PHONY: run test lint bench explore catalogs clean server test-server
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ test: lint
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+# New random examples of the sync state machine (the suite replays a fixed 25): EXAMPLES=200.
+EXAMPLES ?= 100
+explore: $(STAMP)
+	KEUKENTAFEL_EXPLORE=$(EXAMPLES) $(VENV)/bin/pytest -p no:randomly -x -q \
+		tests/integration/sync/test_convergence_stateful.py::test_tablets_editing_offline_and_syncing_in_any_order_converge_on_the_real_server
 
 # Re-extract messages after changing texts; then translate the .po files and compile.
 catalogs: $(STAMP)

@@ -201,14 +201,33 @@ def apply_push_outcome(outbox: Sequence[OutboxEntry], outcome: PushOutcome) -> l
 def mark_conflicts(
     outbox: Sequence[OutboxEntry], conflicts: Iterable[Conflict]
 ) -> list[OutboxEntry]:
-    """Stop pushing the mutations that hold a conflicting value until the user has chosen."""
+    """Stop pushing the mutations that hold a conflicting value until the user has chosen, and
+    send again those waiting on a question that is gone (``conflicts`` is every open one).
+
+    A mutation stays stopped while any of its fields, or its record's existence, is in question,
+    whichever mutation the question names: an older value of a field never overtakes a newer one
+    that waits for the user.
+    """
+    conflicts = list(conflicts)
     ids = {c.mutation_id for c in conflicts}
-    return [
-        replace(e, state=EntryState.CONFLICT, reason="conflict")
-        if e.mutation.mutation_id in ids
-        else e
-        for e in outbox
-    ]
+    asked: dict[RecordKey, set[str]] = {}
+    for c in conflicts:
+        asked.setdefault((c.entity, c.record_id), set()).add(c.field)
+
+    def in_question(e: OutboxEntry) -> bool:
+        fields = asked.get(e.key, set())
+        if DELETED in fields or (e.mutation.op is Op.DELETE and fields):
+            return True
+        return not fields.isdisjoint(e.mutation.fields)
+
+    marked: list[OutboxEntry] = []
+    for e in outbox:
+        if e.mutation.mutation_id in ids:
+            e = replace(e, state=EntryState.CONFLICT, reason="conflict")
+        elif e.state is EntryState.CONFLICT and not in_question(e):
+            e = replace(e, state=EntryState.WAITING, reason=None)
+        marked.append(e)
+    return marked
 
 
 def retry(outbox: Sequence[OutboxEntry], mutation_id: UUID) -> list[OutboxEntry]:
@@ -319,6 +338,10 @@ def plan_pull(
             local = mine.get(name)
             if local is None or local.value == theirs:
                 accepted[name] = theirs
+                # The server's newest value is the one asked against; now that it is ours too,
+                # an open question about an older value of this field is gone (choosing that
+                # older value would write a stale text here that no pull ever corrects).
+                conflicts = [c for c in conflicts if not _asks(c, key, name)]
             elif local.base_seq is not None and change.seq <= local.base_seq:
                 pass  # the user already chose this value over that server version: keep it
             elif not own:
@@ -327,6 +350,10 @@ def plan_pull(
                 found += 1
         writes.append(_write(change, accepted, advances_base=not found))
     return PullPlan(tuple(writes), tuple(conflicts), page.cursor, page.done)
+
+
+def _asks(conflict: Conflict, key: RecordKey, name: str) -> bool:
+    return (conflict.entity, conflict.record_id) == key and conflict.field == name
 
 
 def _with_newer_copy(conflict: Conflict, change: Change) -> Conflict:

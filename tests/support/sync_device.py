@@ -119,8 +119,8 @@ class SimDevice:
     def sync(self, server: FakeDossier) -> None:
         self.pull(server)
         while engine.next_push(self.outbox):
-            before = len(self.outbox)
+            before = list(self.outbox)
             self.push(server)
-            if len(self.outbox) == before and engine.next_push(self.outbox):
-                break
+            if self.outbox == before:
+                break  # nothing moved (as in sync.cycle.push_all): the rest waits
         self.pull(server)

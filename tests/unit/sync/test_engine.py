@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -96,6 +97,45 @@ def test_same_field_is_a_conflict_never_a_silent_overwrite() -> None:
     a.sync(server)
     assert a.replica == b.replica == server.state()
     assert server.state()[(AGREEMENT, R1)]["what"] == "Versie van B"
+
+
+@pytest.mark.parametrize("page", [3, 1])  # both changes on one page, or on two
+def test_a_question_goes_away_when_the_newest_server_value_is_mine(page: int) -> None:
+    """Found by the stateful test on the real stack: A changes a text twice, B changes it to
+    A's last words. B pulls A's first change (a conflict) and then the second (the same value as
+    B's): no question is left, and B must not be able to take A's first, stale text."""
+    server, a, b = FakeDossier(), SimDevice(), SimDevice()
+    a.edit(AGREEMENT, R1, what="begin")
+    a.sync(server)
+    b.sync(server)
+    a.edit(AGREEMENT, R1, what="Iets anders.")
+    a.edit(AGREEMENT, R1, what="Wandelclubje.")
+    a.sync(server)
+    b.edit(AGREEMENT, R1, what="Wandelclubje.", note="Boodschappen")
+    b.pull(server, limit=page)
+    assert b.conflicts == []
+    assert [e.state for e in b.outbox] == [EntryState.WAITING]
+    b.sync(server)
+    a.sync(server)
+    assert b.outbox == [] and b.conflicts == []
+    assert a.replica == b.replica == server.state()
+    assert server.state()[(AGREEMENT, R1)] == {"what": "Wandelclubje.", "note": "Boodschappen"}
+
+
+def test_a_question_stays_while_another_field_of_the_change_still_differs() -> None:
+    server, a, b = FakeDossier(), SimDevice(), SimDevice()
+    a.edit(AGREEMENT, R1, what="begin", note="")
+    a.sync(server)
+    b.sync(server)
+    a.edit(AGREEMENT, R1, what="van A", note="notitie van A")
+    a.edit(AGREEMENT, R1, what="samen")
+    a.sync(server)
+    b.edit(AGREEMENT, R1, what="samen", note="notitie van B")
+    b.pull(server, limit=1)
+    assert [(c.field, c.mine, c.theirs) for c in b.conflicts] == [
+        ("note", "notitie van B", "notitie van A")
+    ]
+    assert [e.state for e in b.outbox] == [EntryState.CONFLICT]
 
 
 def test_conflict_found_by_the_server_at_push_time() -> None:
