@@ -38,7 +38,7 @@ bench: $(STAMP)
 # New random examples of the sync state machine (the suite replays a fixed 25): EXAMPLES=200.
 EXAMPLES ?= 100
 explore: $(STAMP)
-	KEUKENTAFEL_EXPLORE=$(EXAMPLES) $(VENV)/bin/pytest -p no:randomly -x -q \
+	KEUKENTAFEL_EXPLORE=$(EXAMPLES) $(VENV)/bin/pytest -p no:randomly -x -q --timeout=0 \
 		tests/integration/sync/test_convergence_stateful.py::test_tablets_editing_offline_and_syncing_in_any_order_converge_on_the_real_server
 
 # Re-extract messages after changing texts; then translate the .po files and compile.

@@ -388,11 +388,12 @@ def push_all(store: CaseStore, session: DossierSession, *, device_id: uuid.UUID)
             outbox.remove(conn, [str(i) for i in outcome.acknowledged])
             for mutation_id, reason in outcome.held_back.items():
                 outbox.mark(conn, str(mutation_id), state="held_back", reason=reason)
-            for mutation_id in {c.mutation_id for c in outcome.conflicts if c.mutation_id}:
-                outbox.mark(conn, str(mutation_id), state="conflict", reason="conflict")
             for mutation_id, base_seq in outcome.rebased.items():
                 sync_state.rebase(conn, str(mutation_id), base_seq)
             conflicts = engine.merge_conflicts(_load_conflicts(conn, sealer), outcome.conflicts)
+            # Every change holding a field in question stops, not only the one the server named:
+            # an older value of that field must not go out while the user decides on a newer one.
+            _mark_conflicts(conn, _entries(conn, sealer), conflicts)
             _save_conflicts(conn, sealer, conflicts)
         parked_now: set[str] = set()
         if limit < MAX_PUSH_BATCH:
@@ -424,13 +425,8 @@ def resolve_conflict(
         # The chosen mutation was split under new ids: point the other open questions about the
         # same record at the entry that now holds their field, so "keep mine" still finds it.
         remaining = [_repoint(c, new_outbox) for c in remaining]
-        still_open = {c.mutation_id for c in remaining}
-        new_outbox = [
-            OutboxEntry(mutation=e.mutation)
-            if e.state is EntryState.CONFLICT and e.mutation.mutation_id not in still_open
-            else e
-            for e in new_outbox
-        ]
+        # Changes no open question is about any more go out again; the others stay stopped.
+        new_outbox = engine.mark_conflicts(new_outbox, remaining)
         sync_state.rewrite_outbox(conn, sealer, [_item(e) for e in new_outbox])
         if resolution.local_write is not None:
             sync_state.apply_remote(conn, sealer, [resolution.local_write], now=now())

@@ -222,8 +222,10 @@ def mark_conflicts(
 
     marked: list[OutboxEntry] = []
     for e in outbox:
-        if e.mutation.mutation_id in ids:
-            e = replace(e, state=EntryState.CONFLICT, reason="conflict")
+        named = e.mutation.mutation_id in ids
+        if named or (e.state is EntryState.WAITING and in_question(e)):
+            if e.state is not EntryState.CONFLICT:
+                e = replace(e, state=EntryState.CONFLICT, reason="conflict")
         elif e.state is EntryState.CONFLICT and not in_question(e):
             e = replace(e, state=EntryState.WAITING, reason=None)
         marked.append(e)
@@ -348,6 +350,13 @@ def plan_pull(
                 conflict = _conflict(change, name, local.value, theirs, local.mutation_id)
                 conflicts = merge_conflicts(conflicts, [conflict])
                 found += 1
+            else:
+                # Our own earlier value, sent before a newer one here: that newer one stays. If
+                # it waits on a question, the question is now about this server value.
+                conflicts = [
+                    replace(c, theirs=theirs, server_seq=change.seq) if _asks(c, key, name) else c
+                    for c in conflicts
+                ]
         writes.append(_write(change, accepted, advances_base=not found))
     return PullPlan(tuple(writes), tuple(conflicts), page.cursor, page.done)
 

@@ -103,6 +103,7 @@ class SimDevice:
         self.acknowledged |= outcome.acknowledged
         self.outbox = engine.apply_push_outcome(self.outbox, outcome)
         self.conflicts = engine.merge_conflicts(self.conflicts, outcome.conflicts)
+        self.outbox = engine.mark_conflicts(self.outbox, self.conflicts)
 
     def resolve_all(self, *, keep_mine: bool) -> None:
         for conflict in self.conflicts:

@@ -138,6 +138,36 @@ def test_a_question_stays_while_another_field_of_the_change_still_differs() -> N
     assert [e.state for e in b.outbox] == [EntryState.CONFLICT]
 
 
+@pytest.mark.parametrize("keep_mine", [False, True])
+def test_older_values_of_a_field_in_question_wait_with_the_newest(keep_mine: bool) -> None:
+    """Found by the stateful test on the real stack: B changed a note three times offline, A
+    once. B's question is about its newest note; its two older notes must not go out meanwhile
+    (they would change the server under the question, and "take theirs" then wrote a value the
+    server no longer had)."""
+    server, a, b = FakeDossier(), SimDevice(), SimDevice()
+    a.edit(AGREEMENT, R1, note="begin")
+    a.sync(server)
+    b.sync(server)
+    b.edit(AGREEMENT, R1, note="Wandelclubje.")
+    b.edit(AGREEMENT, R1, note="")
+    b.edit(AGREEMENT, R1, note="Boodschappen")
+    a.edit(AGREEMENT, R1, note="Wandelclubje.")
+    a.sync(server)
+    b.sync(server)
+    assert [(c.field, c.mine, c.theirs) for c in b.conflicts] == [
+        ("note", "Boodschappen", "Wandelclubje.")
+    ]
+    assert [e.state for e in b.outbox] == [EntryState.CONFLICT] * 3
+    assert server.state()[(AGREEMENT, R1)] == {"note": "Wandelclubje."}
+    b.resolve_all(keep_mine=keep_mine)
+    b.sync(server)
+    a.sync(server)
+    assert b.outbox == [] and b.conflicts == []
+    assert a.replica == b.replica == server.state()
+    expected = "Boodschappen" if keep_mine else "Wandelclubje."
+    assert server.state()[(AGREEMENT, R1)] == {"note": expected}
+
+
 def test_conflict_found_by_the_server_at_push_time() -> None:
     """B pushes without pulling first: the server's per-field check catches it."""
     server, a, b = FakeDossier(), SimDevice(), SimDevice()
