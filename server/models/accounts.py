@@ -6,11 +6,10 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import ConfigDict
 from sqlalchemy import String
 from sqlmodel import Field
 
-from server.models.types import ServerModel, UTCDateTime, utcnow
+from server.models.types import RequestBody, ServerModel, UTCDateTime, utcnow
 
 
 class Role(StrEnum):
@@ -42,8 +41,8 @@ class TeamBase(ServerModel):
     name: str = Field(min_length=1, max_length=200)
 
 
-class TeamCreate(TeamBase):
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+class TeamCreate(TeamBase, RequestBody):
+    pass
 
 
 class Team(TeamBase, table=True):
@@ -68,13 +67,11 @@ class AccountBase(ServerModel):
     team_id: uuid.UUID | None = None
 
 
-class AccountCreate(AccountBase):
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+class AccountCreate(AccountBase, RequestBody):
     password: str = Field(min_length=12, max_length=200)
 
 
-class AccountUpdate(ServerModel):
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+class AccountUpdate(RequestBody):
     role: Role | None = None
     team_id: uuid.UUID | None = None
     active: bool | None = None

@@ -10,10 +10,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import ConfigDict
 from sqlmodel import Field
 
-from server.models.types import ServerModel, UTCDateTime, utcnow
+from server.models.types import RequestBody, ServerModel, UTCDateTime, utcnow
 
 # -- enrolment code ------------------------------------------------------------------------------
 
@@ -43,8 +42,7 @@ class DeviceBase(ServerModel):
     label: str = Field(default="", max_length=100)  # e.g. "tablet 7"; never a person's name
 
 
-class DeviceEnrol(ServerModel):
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+class DeviceEnrol(RequestBody):
     code: str = Field(min_length=1, max_length=64)
     label: str = Field(default="", max_length=100)
 
@@ -95,16 +93,14 @@ class RefreshToken(ServerModel, table=True):
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class TokenRequest(ServerModel):
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+class TokenRequest(RequestBody):
     device_id: uuid.UUID
     device_secret: str = Field(min_length=1, max_length=200)
     email: str = Field(min_length=1, max_length=320)
     password: str = Field(min_length=1, max_length=200)
 
 
-class RefreshRequest(ServerModel):
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+class RefreshRequest(RequestBody):
     refresh_token: str = Field(min_length=1, max_length=200)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import field_validator
+from pydantic import ConfigDict, field_validator
 from sqlalchemy import JSON, DateTime
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import registry
@@ -62,10 +62,14 @@ def holds_nul(value: object) -> bool:
 
 class ServerModel(SQLModel, registry=server_registry):
     """Base of every server model: the server's tables live on their own metadata, apart from the
-    device store's (both are importable in one process, e.g. in tests).
+    device store's (both are importable in one process, e.g. in tests)."""
 
-    Every text a request body brings is checked for NUL (see ``holds_nul``): a 422, not a 500.
-    """
+
+class RequestBody(ServerModel):
+    """Base of every request body: unknown fields are refused, and so is any text holding NUL
+    (see ``holds_nul``): a 422, not a 500."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
     @field_validator("*", mode="after")
     @classmethod
