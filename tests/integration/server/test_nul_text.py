@@ -46,20 +46,26 @@ def test_account_routes_refuse_a_nul_in_any_text(world: World) -> None:
 
 def test_a_push_with_a_nul_in_a_field_is_rejected_not_a_server_error(world: World) -> None:
     login = world.member(world.organisation())
-    case_id = uuid.uuid4()
-    mutations = [
-        Mutation(
-            mutation_id=uuid.uuid4(),
-            entity=Entity.CASE,
-            record_id=case_id,
-            case_id=case_id,
-            op=Op.UPSERT,
-            fields={"consent_given": True, "question": f"Hulp{NUL}"},
-            device_time=datetime(2026, 12, 3, 10, tzinfo=UTC),
-            device_seq=1,
-        ),
+    nul_fields = [
+        {"question": f"Hulp{NUL}"},
+        {f"question{NUL}": "Hulp"},
+        {"wants": ["Wandelen", f"Koken{NUL}"]},
     ]
+    mutations = []
+    for seq, fields in enumerate(nul_fields, start=1):
+        case_id = uuid.uuid4()
+        mutations.append(
+            Mutation(
+                mutation_id=uuid.uuid4(),
+                entity=Entity.CASE,
+                record_id=case_id,
+                case_id=case_id,
+                op=Op.UPSERT,
+                fields={"consent_given": True, **fields},
+                device_time=datetime(2026, 12, 3, 10, tzinfo=UTC),
+                device_seq=seq,
+            )
+        )
     request = PushRequest(device_id=login.device_id, mutations=mutations)
     results = world.dossier(login).push(request).results
-    assert [r.outcome for r in results] == [Outcome.REJECTED]
-    assert results[0].reason == "invalid_text"
+    assert [(r.outcome, r.reason) for r in results] == [(Outcome.REJECTED, "invalid_text")] * 3
