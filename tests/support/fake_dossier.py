@@ -5,7 +5,12 @@ The rules (the real server must follow them too; see sync/protocol.py):
   digest REJECTED ("mutation_id_reused");
 - per field, the last change is remembered as (seq, device). A mutation conflicts when any of its
   fields was changed by *another* device after the mutation's base_seq;
-- every applied mutation gets the next sequence number and lands in the change log pulled by cursor.
+- every applied mutation gets the next sequence number and lands in the change log pulled by cursor;
+- a device numbers its own changes (``device_seq``): a field (or a deletion) keeps the number of the
+  mutation that wrote it, and what the same device's newer mutation already replaced is not
+  applied. A mutation replaced whole is SUPERSEDED (acknowledged, nothing changed, no new
+  sequence number); one replaced in part applies its other fields. Unnumbered mutations go by
+  the order of arrival (``server.sync_push.superseded`` is the real rule).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from uuid import UUID
 from pydantic import JsonValue
 
 from sync.protocol import (
+    ACKNOWLEDGED,
     Change,
     Entity,
     Mutation,
@@ -36,9 +42,35 @@ NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 class ServerRecord:
     case_id: UUID
     fields: dict[str, JsonValue] = field(default_factory=dict)
-    last_change: dict[str, tuple[int, UUID]] = field(default_factory=dict)  # field -> (seq, device)
-    deleted_at: tuple[int, UUID] | None = None
+    # field -> (seq, device, device_seq); the deletion's mark likewise
+    last_change: dict[str, Mark] = field(default_factory=dict)
+    deleted_at: Mark | None = None
     seq: int = 0
+
+
+Mark = tuple[int, UUID, int | None]
+
+
+def _newer_from(mark: Mark | None, device: UUID, number: int) -> bool:
+    return mark is not None and mark[1] == device and mark[2] is not None and mark[2] > number
+
+
+def superseded(record: ServerRecord, m: Mutation, device: UUID) -> tuple[bool, frozenset[str]]:
+    """(replaced whole, the names of the replaced fields), as ``server.sync_push.superseded``."""
+    number = m.device_seq
+    if number is None:
+        return False, frozenset()
+    if record.deleted_at is not None:
+        return _newer_from(record.deleted_at, device, number), frozenset()
+    names = record.fields if m.op is Op.DELETE else m.fields
+    newer = frozenset(
+        name
+        for name in names
+        if name in record.fields and _newer_from(record.last_change.get(name), device, number)
+    )
+    if m.op is Op.DELETE:
+        return bool(newer), frozenset()
+    return bool(newer) and len(newer) == len(m.fields), newer
 
 
 @dataclass
@@ -58,15 +90,16 @@ class FakeDossier:
             if key in stopped:
                 continue
             result = self._apply(request.device_id, m)
-            if result.outcome not in (Outcome.APPLIED, Outcome.DUPLICATE):
+            if result.outcome not in ACKNOWLEDGED:
                 stopped.add(key)
             results.append(result)
         return PushResponse(results=results)
 
     def _apply(self, device: UUID, m: Mutation) -> MutationResult:
+        digest = m.digest()  # of the mutation as sent, also when part of it is superseded
         seen = self.applied.get((device, m.mutation_id))
         if seen is not None:
-            if seen != m.digest():
+            if seen != digest:
                 return MutationResult(
                     mutation_id=m.mutation_id, outcome=Outcome.REJECTED, reason="mutation_id_reused"
                 )
@@ -74,7 +107,14 @@ class FakeDossier:
         key = (m.entity, m.record_id)
         record = self.records.get(key)
         base = m.base_seq or 0
+        skipped: frozenset[str] = frozenset()
         if record is not None:
+            whole, skipped = superseded(record, m, device)
+            if whole:
+                self.applied[(device, m.mutation_id)] = digest
+                return MutationResult(
+                    mutation_id=m.mutation_id, outcome=Outcome.SUPERSEDED, server_seq=record.seq
+                )
             # A delete touches every field: deleting what someone else just changed is a conflict.
             touched = list(record.fields) if m.op is Op.DELETE else list(m.fields)
             stale = {
@@ -98,17 +138,21 @@ class FakeDossier:
                 )
         else:
             record = self.records[key] = ServerRecord(case_id=m.case_id)
+        if skipped:  # fields the device's newer edits hold: the rest applies
+            m = m.model_copy(
+                update={"fields": {k: v for k, v in m.fields.items() if k not in skipped}}
+            )
         seq = len(self.log) + 1
         if m.op is Op.DELETE:
-            record.deleted_at = (seq, device)
+            record.deleted_at = (seq, device, m.device_seq)
             record.fields = {}
         else:
             record.deleted_at = None
             for name, value in m.fields.items():
                 record.fields[name] = value
-                record.last_change[name] = (seq, device)
+                record.last_change[name] = (seq, device, m.device_seq)
         record.seq = seq
-        self.applied[(device, m.mutation_id)] = m.digest()
+        self.applied[(device, m.mutation_id)] = digest
         self.apply_count[m.mutation_id] = self.apply_count.get(m.mutation_id, 0) + 1
         self.log.append(
             Change(

@@ -168,6 +168,26 @@ def test_older_values_of_a_field_in_question_wait_with_the_newest(keep_mine: boo
     assert server.state()[(AGREEMENT, R1)] == {"note": expected}
 
 
+def test_the_spec_keeps_a_devices_newer_edit_when_its_older_batch_arrives_last() -> None:
+    """The executable spec follows the server's device_seq rule (test_batches_reordered.py runs
+    the same against the real server): older fields are superseded, the rest applies."""
+    server, a = FakeDossier(), SimDevice()
+    first = a.edit(AGREEMENT, R1, what="oud", note="notitie")
+    second = a.edit(AGREEMENT, R1, what="nieuw")
+    later = server.push(PushRequest(device_id=a.device_id, mutations=[second]))
+    earlier = server.push(PushRequest(device_id=a.device_id, mutations=[first]))
+    assert [r.outcome for r in later.results + earlier.results] == [Outcome.APPLIED] * 2
+    assert server.state()[(AGREEMENT, R1)] == {"what": "nieuw", "note": "notitie"}
+    again = server.push(PushRequest(device_id=a.device_id, mutations=[first]))
+    assert [r.outcome for r in again.results] == [Outcome.DUPLICATE]  # digest of what was sent
+    only_what = a.edit(AGREEMENT, R1, what="nog ouder")
+    newest = a.edit(AGREEMENT, R1, what="nieuwst")
+    server.push(PushRequest(device_id=a.device_id, mutations=[newest]))
+    late = server.push(PushRequest(device_id=a.device_id, mutations=[only_what]))
+    assert [r.outcome for r in late.results] == [Outcome.SUPERSEDED]
+    assert server.state()[(AGREEMENT, R1)]["what"] == "nieuwst"
+
+
 def test_conflict_found_by_the_server_at_push_time() -> None:
     """B pushes without pulling first: the server's per-field check catches it."""
     server, a, b = FakeDossier(), SimDevice(), SimDevice()
