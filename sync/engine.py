@@ -471,7 +471,10 @@ def resolve(
         if rest:
             entries.append(_entry(m, rest, m.base_seq, new_id()))
     local_write = None
-    if not keep_mine and conflict.server_seq is not None:
+    # Deleted here since (the deletion waits to be sent): the server's value has no record to
+    # go into. The deletion goes out, and the server asks again if someone changed the record.
+    deleted_here = DELETED in pending_fields(outbox).get(key, {})
+    if not keep_mine and conflict.server_seq is not None and not deleted_here:
         local_write = LocalWrite(
             entity=conflict.entity,
             record_id=conflict.record_id,

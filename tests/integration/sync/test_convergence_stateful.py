@@ -9,7 +9,8 @@ participants, deletions where the app allows them, syncs, syncs whose push answe
 way (the server committed it; the tablet must send it again), and a conflict resolved either way.
 
 Invariants: after every step the server holds each pushed mutation at most once (``change_log``
-and ``applied_mutation``), and everything it acknowledged is there exactly once, as it was sent.
+and ``applied_mutation``), and everything it acknowledged is there exactly once, as it was sent;
+pulled changes a tablet could not apply are counted (``--hypothesis-show-statistics``).
 After the tablets resolve what waits and sync until quiet (then two more rounds), every tablet
 holds, decrypted, exactly the server's records and field values, nothing waits, nothing is held
 back and no conflict is left open. That is checked by a ``converge`` rule (so editing goes on
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import logging
 import os
 import shutil
 import uuid
@@ -206,6 +208,19 @@ def note(what: str) -> None:
         event(what)
 
 
+class SkippedWrites(logging.Handler):
+    """The pulled changes a tablet could not apply (``sync_state.apply_remote`` skips and logs
+    them by id), counted after each sync."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "not applied" in record.getMessage():
+            self.messages.append(record.getMessage())  # entity, record id, seq, error type
+
+
 # -- the machine ----------------------------------------------------------------------------------
 
 
@@ -237,6 +252,8 @@ class Tablets(RuleBasedStateMachine):
         self.client.__enter__()
         self.stores: list[CaseStore] = []
         self.ledger = Ledger()
+        self.skipped = SkippedWrites()
+        logging.getLogger("models.sync_state").addHandler(self.skipped)
         self.steps = 0  # since the last convergence
         self.made: dict[str, list[str]] = {
             CASES.name: [],
@@ -272,6 +289,12 @@ class Tablets(RuleBasedStateMachine):
         )
         expected = SyncState.OFFLINE if network.lost else SyncState.SYNCED
         assert status.state is expected, status
+        if self.skipped.messages:
+            # Not yet an invariant: a tablet that pushed an edit and then a deletion of one record
+            # pulls the edit back onto a record it no longer has (harmless, the deletion follows
+            # on the same page, but logged as skipped). Counted, to be made an assertion.
+            note("a pulled change was skipped on a tablet")
+            self.skipped.messages.clear()
         if network.lost:
             note("a push answer was lost")
         if status.conflicts:
@@ -478,6 +501,7 @@ class Tablets(RuleBasedStateMachine):
         try:
             self._converge()
         finally:
+            logging.getLogger("models.sync_state").removeHandler(self.skipped)
             for store in self.stores:
                 store.close()
             self.client.__exit__(None, None, None)

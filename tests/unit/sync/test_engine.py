@@ -11,7 +11,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from sync import engine
 from sync.engine import DELETED, EntryState, OutboxEntry
-from sync.protocol import Entity, MutationResult, Outcome, PushRequest, PushResponse
+from sync.protocol import Entity, MutationResult, Op, Outcome, PushRequest, PushResponse
 from tests.support.fake_dossier import FakeDossier
 from tests.support.sync_device import SimDevice
 
@@ -186,6 +186,32 @@ def test_the_spec_keeps_a_devices_newer_edit_when_its_older_batch_arrives_last()
     late = server.push(PushRequest(device_id=a.device_id, mutations=[only_what]))
     assert [r.outcome for r in late.results] == [Outcome.SUPERSEDED]
     assert server.state()[(AGREEMENT, R1)]["what"] == "nieuwst"
+
+
+def test_taking_theirs_for_a_field_of_a_record_deleted_here_writes_nothing() -> None:
+    """Found by the stateful test (a pulled write it could not apply): B edited a field, then
+    deleted the record; the question about the field is answered with the server's value. There
+    is no record here to write it into: the deletion goes out, and the server asks about that."""
+    server, a, b = FakeDossier(), SimDevice(), SimDevice()
+    a.edit(AGREEMENT, R1, what="begin", note="notitie")
+    a.sync(server)
+    b.sync(server)
+    a.edit(AGREEMENT, R1, what="van A")
+    a.sync(server)
+    b.edit(AGREEMENT, R1, what="van B")
+    b.delete(AGREEMENT, R1)
+    b.push(server)
+    [question] = b.conflicts
+    resolution = engine.resolve(b.outbox, question, keep_mine=False)
+    assert resolution.local_write is None
+    assert [e.mutation.op for e in resolution.outbox] == [Op.DELETE]
+    b.outbox, b.conflicts = resolution.outbox, []
+    b.sync(server)
+    assert [c.field for c in b.conflicts] == [DELETED]  # they changed what B deleted
+    b.resolve_all(keep_mine=True)
+    b.sync(server)
+    a.sync(server)
+    assert a.replica == b.replica == server.state() == {}
 
 
 def test_conflict_found_by_the_server_at_push_time() -> None:
