@@ -343,14 +343,15 @@ def plan_pull(
                 # The server's newest value is the one asked against; now that it is ours too,
                 # an open question about an older value of this field is gone (choosing that
                 # older value would write a stale text here that no pull ever corrects).
-                conflicts = [c for c in conflicts if not _asks(c, key, name)]
+                if conflicts:  # a pull writes thousands of fields; questions are rare
+                    conflicts = [c for c in conflicts if not _asks(c, key, name)]
             elif local.base_seq is not None and change.seq <= local.base_seq:
                 pass  # the user already chose this value over that server version: keep it
             elif not own:
                 conflict = _conflict(change, name, local.value, theirs, local.mutation_id)
                 conflicts = merge_conflicts(conflicts, [conflict])
                 found += 1
-            else:
+            elif conflicts:
                 # Our own earlier value, sent before a newer one here: that newer one stays. If
                 # it waits on a question, the question is now about this server value.
                 conflicts = [
