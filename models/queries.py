@@ -18,7 +18,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
-from itertools import chain
+from itertools import chain, repeat
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Integer, Table, and_, case, cast, func, select
@@ -255,6 +255,9 @@ ORDER BY c.contact_date, c.id
 """
 _NAME_OF_AGREEMENT = operator.itemgetter(3, 4)  # (resident id, sealed name)
 _DUE_OF_AGREEMENT = operator.itemgetter(0)
+_ID_OF_AGREEMENT = operator.itemgetter(1)
+_CASE_OF_AGREEMENT = operator.itemgetter(2)
+_RESIDENT_OF_AGREEMENT = operator.itemgetter(3)
 _NAME_OF_MEETING = operator.itemgetter(2, 3)
 
 
@@ -302,16 +305,24 @@ def overdue(store: CaseStore, *, today: date, include_due_soon: bool = True) -> 
         due: running_deadline(fromisoformat(due), today)
         for due in set(map(_DUE_OF_AGREEMENT, agreement_rows))
     }
-    # tuple.__new__ makes the named tuple without the Python-level __new__ of OverdueItem (the
-    # same fields, in their order): a fifth of the cost of this loop.
-    new, agreement = tuple.__new__, OverdueKind.AGREEMENT
-    items: list[OverdueItem] = []
-    append = items.append
-    for due, agreement_id, case_id, resident_id, _ in agreement_rows:
-        name = names[resident_id]
-        append(
-            new(OverdueItem, (agreement, case_id, agreement_id, name, deadlines[due], name is None))
+    # One item per row with every loop in C: ``tuple.__new__`` makes the named tuple without
+    # OverdueItem's Python-level ``__new__`` (the same fields, in their order), and ``map``/``zip``
+    # read the row columns. A Python ``for`` over the rows cost about 0.5 us per row more.
+    row_names = list(map(names.__getitem__, map(_RESIDENT_OF_AGREEMENT, agreement_rows)))
+    items: list[OverdueItem] = list(
+        map(
+            tuple.__new__,
+            repeat(OverdueItem),
+            zip(
+                repeat(OverdueKind.AGREEMENT),
+                map(_CASE_OF_AGREEMENT, agreement_rows),
+                map(_ID_OF_AGREEMENT, agreement_rows),
+                row_names,
+                map(deadlines.__getitem__, map(_DUE_OF_AGREEMENT, agreement_rows)),
+                map(operator.is_, row_names, repeat(None)),
+            ),
         )
+    )
     meeting_items = []
     for contact, case_id, resident_id, _ in meeting_rows:
         name = names[resident_id]

@@ -143,7 +143,12 @@ def test_moved_ciphertext_marks_rows_damaged_and_keeps_the_list(
         queries.case_file(store, damaged_case.case.id)
     assert caught.value.record_id == moved[0] and caught.value.table == "residents"
     assert "Anna" not in str(caught.value) and "Jan" not in str(caught.value)
-    assert all(i.damaged or i.resident_name for i in queries.overdue(store, today=TODAY))
+    report = queries.overdue(store, today=TODAY, include_due_soon=False)
+    moved_cases = {f.case.id for f in files if f.case.resident.id in moved}
+    assert moved_cases <= {item.case_id for item in report}
+    for item in report:  # exactly the moved residents' rows are damaged, the rest still named
+        assert item.damaged == (item.case_id in moved_cases)
+        assert (item.resident_name is None) == item.damaged
 
 
 def test_flipped_bit_is_detected(store: CaseStore, store_path: Path) -> None:
