@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 import flet as ft
 
 from models.i18n import _
+from ui.launch import trace
 from ui.viewmodels.unlock import UnlockViewModel
 from ui.views.common import centred_form, message, passphrase_field, primary_button
 
@@ -72,6 +73,7 @@ class UnlockView:
         return before != self.button.disabled
 
     async def _unlock(self) -> None:
+        trace("unlock-pressed")
         if self.vm.busy:
             return
         self.vm.passphrase = self.passphrase.value
@@ -81,6 +83,7 @@ class UnlockView:
         self.control.update()
         try:
             ok = await asyncio.to_thread(self.vm.unlock)
+            trace("key-derived")
         finally:
             self.vm.busy = False
         if ok:
