@@ -292,8 +292,19 @@ def plan_pull(
     pending = pending_fields(outbox)
     writes: list[LocalWrite] = []
     conflicts: list[Conflict] = list(open_conflicts)
-    for change in page.changes:
+    deleted_later = _deleted_later_on_page(page.changes)
+    for index, change in enumerate(page.changes):
         key = (change.entity, change.record_id)
+        if (
+            index in deleted_later
+            and key not in pending
+            and not any((c.entity, c.record_id) == key for c in conflicts)
+        ):
+            # Nothing here to merge with or ask about, and the record is deleted further on
+            # this page: writing these fields first changes nothing. (It cannot always be written
+            # either: a tablet that sent an edit and then the deletion gets its own edit back
+            # for a record it no longer has.)
+            continue
         if change.op is Op.UPSERT:
             # The record exists on the server again: an open "they deleted it" question is moot,
             # but the deletion did happen: clear the record here first (keeping the unsent local
@@ -360,6 +371,20 @@ def plan_pull(
                 ]
         writes.append(_write(change, accepted, advances_base=not found))
     return PullPlan(tuple(writes), tuple(conflicts), page.cursor, page.done)
+
+
+def _deleted_later_on_page(changes: Sequence[Change]) -> set[int]:
+    """Positions of the upserts on a page whose record a later change on that page deletes."""
+    found: set[int] = set()
+    deleted: set[RecordKey] = set()
+    for index in range(len(changes) - 1, -1, -1):  # from the end: what comes after is known
+        change = changes[index]
+        key = (change.entity, change.record_id)
+        if change.op is Op.DELETE:
+            deleted.add(key)
+        elif key in deleted:
+            found.add(index)
+    return found
 
 
 def _asks(conflict: Conflict, key: RecordKey, name: str) -> bool:

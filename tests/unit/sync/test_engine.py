@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import settings
@@ -11,7 +12,16 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from sync import engine
 from sync.engine import DELETED, EntryState, OutboxEntry
-from sync.protocol import Entity, MutationResult, Op, Outcome, PushRequest, PushResponse
+from sync.protocol import (
+    Change,
+    Entity,
+    MutationResult,
+    Op,
+    Outcome,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+)
 from tests.support.fake_dossier import FakeDossier
 from tests.support.sync_device import SimDevice
 
@@ -388,3 +398,75 @@ def test_superseded_is_acknowledged_neither_held_back_nor_a_conflict() -> None:
     assert outcome.acknowledged == {older.mutation_id, newer.mutation_id}
     assert not outcome.held_back and not outcome.conflicts and not outcome.rebased
     assert engine.apply_push_outcome(d.outbox, outcome) == []
+
+
+# -- an upsert that a later change on the same page deletes ------------------------------------
+
+
+def _change(seq: int, op: Op, device: uuid.UUID, **fields: str) -> Change:
+    return Change(
+        seq=seq,
+        entity=AGREEMENT,
+        record_id=R1,
+        case_id=R2,
+        op=op,
+        fields=dict(fields),
+        origin_device=device,
+        mutation_id=uuid.uuid4(),
+        server_time=datetime(2026, 12, 3, 9, 0, tzinfo=UTC),
+    )
+
+
+def _ops(plan: engine.PullPlan) -> list[tuple[Op, int]]:
+    return [(w.op, w.server_seq) for w in plan.writes]
+
+
+@pytest.mark.parametrize("own", [True, False])
+def test_an_upsert_deleted_later_on_the_page_is_not_written(own: bool) -> None:
+    # A tablet that sent an edit and then the deletion gets its own edit back for a record it no
+    # longer has: writing it could only fail (a record with one field), and the deletion follows.
+    device = uuid.uuid4()
+    origin = device if own else uuid.uuid4()
+    page = PullResponse(
+        changes=[
+            _change(1, Op.UPSERT, origin, what="Samen de post doorlopen"),
+            _change(2, Op.DELETE, origin),
+        ],
+        cursor=2,
+        done=True,
+    )
+    plan = engine.plan_pull(page, [], own_device=device)
+    assert _ops(plan) == [(Op.DELETE, 2)] and plan.conflicts == ()
+
+
+def test_a_record_made_again_after_its_deletion_keeps_the_newer_upsert() -> None:
+    device, other = uuid.uuid4(), uuid.uuid4()
+    page = PullResponse(
+        changes=[
+            _change(1, Op.UPSERT, other, what="eerst"),
+            _change(2, Op.DELETE, other),
+            _change(3, Op.UPSERT, other, what="opnieuw"),
+        ],
+        cursor=3,
+        done=True,
+    )
+    plan = engine.plan_pull(page, [], own_device=device)
+    assert _ops(plan) == [(Op.DELETE, 2), (Op.UPSERT, 3)]
+    assert plan.writes[1].fields == {"what": "opnieuw"}
+
+
+def test_an_upsert_deleted_later_still_counts_when_edited_here() -> None:
+    # Unsent edits of the record here: the page is planned change by change as before, so the
+    # deletion asks about the edits (the question, not the upsert, is what matters).
+    d = SimDevice()
+    d.edit(AGREEMENT, R1, what="hier aangepast")
+    other = uuid.uuid4()
+    page = PullResponse(
+        changes=[_change(1, Op.UPSERT, other, what="daar"), _change(2, Op.DELETE, other)],
+        cursor=2,
+        done=True,
+    )
+    plan = engine.plan_pull(page, d.outbox, own_device=d.device_id)
+    assert [c.field for c in plan.conflicts] == [DELETED]
+    assert _ops(plan) == [(Op.UPSERT, 1)]  # "what" stays ours: nothing written for it
+    assert plan.writes[0].fields == {} and not plan.writes[0].advances_base
