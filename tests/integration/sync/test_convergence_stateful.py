@@ -581,3 +581,26 @@ def test_keeping_a_record_another_tablet_deleted_sends_it_whole(
     m.teardown()  # converges, and every tablet has the agreement back, whole
     agreement = server_records(m.engine)[(Entity.AGREEMENT.value, m.made[AGREEMENTS.name][0])]
     assert agreement["what"] == "Wandelclubje." and "due_date" in agreement
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known, not fixed yet: the server accepts a participant's deletion while another "
+    "tablet's new agreement names them as its owner (and that agreement after the deletion), "
+    "so neither tablet can apply the other's change",
+)
+def test_a_participant_deleted_on_one_tablet_while_given_an_agreement_on_another(
+    served: Served, tmp_path: Path, sqlite_template: Path, memory_keyring: MemoryKeyring
+) -> None:
+    """Found by reading the rules (not yet by the machine): each tablet checks only its own
+    records before deleting a participant, and the server does not check references."""
+    m = Tablets(served, tmp_path / "example", sqlite_template)
+    m.add_participant(d=0, pick=0, name=NAMES[0])
+    m.everyone_syncs(order=[0, 1, 2])
+    participant_id = m.made[PARTICIPANTS.name][-1]
+    f = m._case_file(0, 0)
+    assert f is not None
+    owners = sorted(f.participants, key=lambda p: (p.role != ParticipantRole.RESIDENT, p.name))
+    m.add_agreement(d=0, pick=0, owner=[p.id for p in owners].index(participant_id), text=TEXTS[0])
+    m.stores[1].delete_participant(participant_id)  # tablet 1 sees no agreement of theirs
+    m.teardown()  # should converge: every tablet holds the server's records
