@@ -248,6 +248,7 @@ def record_from_fields(
             organisation_id=_opt_text(f.get("organisation_id")),
             contact=_text(f.get("contact")),
             account_id=_opt_text(f.get("account_id")),
+            removed_on=_day(f.get("removed_on")),
         )
     if entity is Entity.MEETING:
         return Meeting(

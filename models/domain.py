@@ -138,6 +138,9 @@ class Participant:
     contact: str = ""  # phone or e-mail
     # The professional's account on the dossier server: it makes them a member of the case there.
     account_id: str | None = None
+    # Taken off the case on this day. The record stays, so agreements, meetings and signatures
+    # made on any tablet keep a valid reference; removal syncs as a field, never as a deletion.
+    removed_on: date | None = None
 
 
 @dataclass(slots=True, kw_only=True)

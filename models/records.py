@@ -145,6 +145,7 @@ def participant_row(sealer: Sealer, p: Participant) -> Row:
         "relation": box.text("relation", p.relation),
         "contact": box.text("contact", p.contact),
         "account_id": p.account_id,
+        "removed_on": p.removed_on,
     }
 
 
@@ -159,6 +160,7 @@ def participant_from_row(sealer: Sealer, row: Mapping[Any, Any]) -> Participant:
         relation=box.open_text("relation", row["relation"]),
         contact=box.open_text("contact", row["contact"]),
         account_id=row["account_id"],
+        removed_on=row["removed_on"],
     )
 
 

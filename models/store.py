@@ -584,21 +584,30 @@ class CaseStore:
             )
             self._queue(conn, old, record, case_id=case_id)
 
-    def delete_participant(self, participant_id: str) -> None:
-        """Remove someone from a case, with its outbox row (a tombstone), in one transaction.
+    def remove_participant(self, participant_id: str, *, today: date) -> Participant:
+        """Take someone off a case: mark them removed on ``today`` and queue it, in one transaction.
+
+        The record stays (with its name) and syncs as a change of fields, never as a deletion:
+        another tablet may have made them the owner of an agreement before the two synced, and
+        that reference must stay valid on both. Their contact details and relation are cleared
+        (not needed any more), and so is their dossier account, which ends their access to the
+        case on the server. Returns the participant as saved. A damaged record is refused
+        (``DamagedRecordError``) rather than written over with blanks.
 
         Refused (``ParticipantInUseError``, nothing changed) for the resident, and for someone who
         owns an agreement, is marked present at a meeting (a held one is part of the record; a
         running one still shows them at the table) or signed a plan version.
         """
+        sealer = self.sealer
         with self.engine.begin() as conn:
             _require(conn, PARTICIPANTS, participant_id)
-            case_id, role = conn.execute(
-                select(PARTICIPANTS.c.case_id, PARTICIPANTS.c.role).where(
-                    PARTICIPANTS.c.id == participant_id
-                )
-            ).one()
-            if role == ParticipantRole.RESIDENT.value:
+            row = (
+                conn.execute(select(PARTICIPANTS).where(PARTICIPANTS.c.id == participant_id))
+                .mappings()
+                .one()
+            )
+            case_id = row["case_id"]
+            if row["role"] == ParticipantRole.RESIDENT.value:
                 raise ParticipantInUseError(ParticipantInUseError.RESIDENT)
             owns = conn.execute(
                 select(AGREEMENTS.c.id).where(AGREEMENTS.c.owner_id == participant_id).limit(1)
@@ -619,17 +628,22 @@ class CaseStore:
             ).first()
             if signed is not None:
                 raise ParticipantInUseError(ParticipantInUseError.SIGNED)
-            conn.execute(delete(PARTICIPANTS).where(PARTICIPANTS.c.id == participant_id))
-            outbox.append(
-                conn,
-                self.sealer,
-                entity=changes.Entity.PARTICIPANT,
-                record_id=participant_id,
+            old = records.participant_from_row(sealer, row)  # damaged: refused, nothing changed
+            removed = Participant(
+                id=participant_id,
                 case_id=case_id,
-                fields={},
-                now=self.clock(),
-                op="delete",
+                role=old.role,
+                name=old.name,
+                organisation_id=old.organisation_id,
+                removed_on=old.removed_on or today,
             )
+            values = records.participant_row(sealer, removed)
+            del values["id"]
+            conn.execute(
+                update(PARTICIPANTS).where(PARTICIPANTS.c.id == participant_id).values(values)
+            )
+            self._queue(conn, old, removed, case_id=case_id)
+        return removed
 
     def delete_agreement(self, agreement_id: str) -> None:
         with self.engine.begin() as conn:

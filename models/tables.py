@@ -106,6 +106,7 @@ class ParticipantRow(SQLModel, table=True):
     relation: bytes | None = None
     contact: bytes | None = None
     account_id: str | None = None  # a server account id (random), not personal data
+    removed_on: date | None = None  # taken off the case (the row stays for its references)
 
 
 class MeetingRow(SQLModel, table=True):

@@ -9,7 +9,8 @@ The rules:
   ``no_consent``. Withdrawing consent is an upsert with ``"consent_given": false``: after it, only
   a new ``true`` is accepted.
 - The **members** of a case are its creator and every account named as ``"account_id"`` in one of
-  the case's (not deleted) ``participant`` records. Members see and change the case.
+  the case's ``participant`` records that are neither deleted nor marked ``"removed_on"`` (how the
+  app takes someone off a case). Members see and change the case.
 - A **team lead** sees (reads, pulls, exports the audit of) every case that has a member in their
   team; they change a case only when they are a member themselves.
 - An **administrator** sees no case contents: the sync routes refuse the role. An administrator

@@ -96,6 +96,7 @@ _COLUMNS = (
 )
 CONSENT_FIELD = "consent_given"
 ACCOUNT_FIELD = "account_id"  # on a participant record: the professional's server account
+REMOVED_FIELD = "removed_on"  # on a participant record: taken off the case (no access any more)
 
 
 class _Record:
@@ -667,14 +668,17 @@ def _known_account(session: Session, value: object) -> bool:
 
 def _after_apply(batch: _Batch, m: Mutation, record: _Record, *, new: bool) -> None:
     """Keep consent and case membership in step with the records just changed. A participant
-    record the server did not have yet cannot have made anyone a member."""
+    record the server did not have yet cannot have made anyone a member. A participant deleted or
+    marked removed (``removed_on``, how the app takes someone off a case) makes nobody a member,
+    even when a merge with another tablet's edit left an account on it."""
     session = batch.session
     if m.entity is Entity.CASE and m.op is Op.UPSERT and CONSENT_FIELD in m.fields:
         access = batch.access.get(m.case_id)
         if access is not None:
             access.consent_given = m.fields[CONSENT_FIELD] is True
     if m.entity is Entity.PARTICIPANT:
-        account = record.fields.get(ACCOUNT_FIELD) if record.deleted_seq is None else None
+        taking_part = record.deleted_seq is None and record.fields.get(REMOVED_FIELD) is None
+        account = record.fields.get(ACCOUNT_FIELD) if taking_part else None
         account_id = uuid.UUID(account) if isinstance(account, str) else None
         since = record.seq  # granted now; kept when the same account stays linked (back-fill)
         if not new:

@@ -43,6 +43,7 @@ from ui.viewmodels import dates
 from ui.viewmodels.cases import STAGE_LABELS, Badge, BadgeKind
 from ui.viewmodels.meeting import DONE
 from ui.viewmodels.new_contact import field_errors
+from ui.viewmodels.participants import shown_name
 from ui.viewmodels.plan import ROLE_LABELS
 
 FORM = "form"
@@ -226,6 +227,8 @@ class CaseViewModel:
         names = {o.id: o.name for o in self.store.organisations(include_inactive=True)}
         lines = []
         for p in self.case_file.participants:
+            if p.removed_on is not None:
+                continue  # taken off the case
             parts = [_(ROLE_LABELS[p.role])]
             if p.organisation_id:
                 parts.append(names.get(p.organisation_id, p.organisation_id))
@@ -263,7 +266,7 @@ class CaseViewModel:
 
     def agreement_lines(self) -> list[AgreementLine]:
         today = self.today()
-        owners = {p.id: p.name for p in self.case_file.participants}
+        owners = {p.id: shown_name(p) for p in self.case_file.participants}
         dates_of = {m.id: meeting_date(m.held_on, m.planned_for) for m in self.case_file.meetings}
         lines = []
         for a in self.case_file.agreements:

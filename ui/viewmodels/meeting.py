@@ -38,7 +38,7 @@ from models.errors import ValidationError
 from models.i18n import N_, _
 from models.store import CaseStore
 from models.validation import validate_agreement
-from ui.viewmodels.participants import participant_from_form
+from ui.viewmodels.participants import participant_from_form, shown_name
 
 
 class Step(StrEnum):
@@ -154,7 +154,10 @@ class MeetingViewModel:
 
     @property
     def participants(self) -> list[Participant]:
-        return self.case_file.participants
+        """Who can be at the table or own an agreement: the people taking part, and anyone taken
+        off the case on another tablet whom this meeting still names (shown marked)."""
+        named = set(self.meeting.present) | {r.shown.owner_id for r in self.agreements}
+        return [p for p in self.case_file.participants if p.removed_on is None or p.id in named]
 
     @property
     def resident(self) -> Participant:
@@ -355,7 +358,8 @@ class MeetingViewModel:
         return is_outside_norm(self.meeting_date, due_date)
 
     def owner_name(self, agreement: Agreement) -> str:
-        return next((p.name for p in self.participants if p.id == agreement.owner_id), "")
+        person = next((p for p in self.case_file.participants if p.id == agreement.owner_id), None)
+        return shown_name(person) if person is not None else ""
 
     # -- wellbeing -------------------------------------------------------------------------
 

@@ -23,6 +23,17 @@ from models.validation import validate_participant
 ACCOUNT_FIELD = "account_id"
 
 
+def shown_name(person: Participant) -> str:
+    """The name, marked when the person was taken off the case (``CaseStore.remove_participant``).
+
+    Only another tablet's change made before the two synced can leave a removed person named by
+    an agreement or at the table; the mark shows that someone should take it over.
+    """
+    if person.removed_on is None:
+        return person.name
+    return _("{name} (no longer taking part)").format(name=person.name)
+
+
 def account_id_from_text(text: str) -> tuple[str | None, FieldProblem | None]:
     """The account id in its canonical form (lower case, with hyphens), or what to fix."""
     cleaned = "".join(text.split()).strip("{}")

@@ -6,8 +6,10 @@ The resident always takes part and is added as a participant when the case has n
 
 Removing someone asks for confirmation first (the view's dialog) and is refused with the reason
 when the case file still needs them: the resident, an owner of agreements, someone at the table of
-a held MDO or who signed the plan (``CaseStore.delete_participant``). A professional can be linked
-to their dossier account (see ``ui.viewmodels.participants``).
+a held MDO or who signed the plan (``CaseStore.remove_participant``). Removing keeps the record,
+marked with the day, so what other tablets made in their name stays valid; the plan lists only the
+people still taking part. A professional can be linked to their dossier account (see
+``ui.viewmodels.participants``).
 """
 
 from __future__ import annotations
@@ -84,7 +86,8 @@ class PlanViewModel:
 
     @property
     def participants(self) -> list[Participant]:
-        return self.case_file.participants
+        """The people taking part (not the ones taken off the case)."""
+        return [p for p in self.case_file.participants if p.removed_on is None]
 
     @property
     def deadline_text(self) -> str:
@@ -123,13 +126,13 @@ class PlanViewModel:
     def remove_person(self, participant_id: str) -> bool:
         """Remove a participant; False with ``remove_error`` when the case file still needs them."""
         try:
-            self.store.delete_participant(participant_id)
+            removed = self.store.remove_participant(participant_id, today=self.today())
         except ParticipantInUseError as error:
             self.remove_error = error.message
             return False
         self.remove_error = None
         self.case_file.participants[:] = [
-            p for p in self.case_file.participants if p.id != participant_id
+            removed if p.id == participant_id else p for p in self.case_file.participants
         ]
         return True
 
@@ -158,7 +161,7 @@ class PlanViewModel:
                 self.errors.setdefault(f"{prefix}.{problem.field}", problem.message)
             return None
         self.store.save_participant(person)
-        self.participants.append(person)
+        self.case_file.participants.append(person)
         return person
 
     def save(self) -> bool:

@@ -116,6 +116,7 @@ FIELD_LABELS: dict[str, str] = {
     "relation": N_("the relation"),
     "contact": N_("the contact details"),
     "account_id": N_("the dossier account"),
+    "removed_on": N_("the date they were taken off the case"),
     "planned_for": N_("the date and time"),
     "place": N_("the place"),
     "held_on": N_("the date it was held"),

@@ -16,6 +16,7 @@ from models.domain import ParticipantRole
 from models.i18n import _
 from ui.viewmodels import dates
 from ui.viewmodels.meeting import LIST_STEPS, STEP_TITLES, STEPS, MeetingViewModel, Step
+from ui.viewmodels.participants import shown_name
 from ui.viewmodels.plan import ROLE_LABELS
 from ui.views.common import DateField, icon_button, labelled_button, message
 
@@ -55,7 +56,7 @@ class AgreementCard:
         self.owner = ft.Dropdown(
             label=_("Who does it? (agreement {n})").format(n=number),
             value=shown.owner_id if shown else self.vm.resident.id,
-            options=[ft.DropdownOption(key=p.id, text=p.name) for p in self.vm.participants],
+            options=[ft.DropdownOption(key=p.id, text=shown_name(p)) for p in self.vm.participants],
             on_select=self._owner,
             enable_search=False,
             text_size=BIG - 2,
@@ -269,7 +270,7 @@ class MeetingView:
         for person in vm.participants:
             role = _(ROLE_LABELS[person.role])
             detail = ", ".join(x for x in (role, person.relation) if x)
-            boxes.append(self._presence_row(person.id, f"{person.name}\n({detail})"))
+            boxes.append(self._presence_row(person.id, f"{shown_name(person)}\n({detail})"))
         self.typed: dict[str, str] = {}
 
         def keep(key: str) -> Callable[[ft.Event[ft.TextField]], None]:
@@ -495,7 +496,7 @@ class MeetingView:
                 lines = [_("(nothing yet)")]
             blocks.extend(ft.Text("• " + line, size=BIG) for line in lines)
 
-        present = [p.name for p in vm.participants if p.id in vm.meeting.present]
+        present = [shown_name(p) for p in vm.participants if p.id in vm.meeting.present]
         block(_("At the table"), present)
         for step in LIST_STEPS:
             block(_(STEP_TITLES[step]), [t for t in vm.items(step) if t.strip()])

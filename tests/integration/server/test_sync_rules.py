@@ -329,8 +329,19 @@ def test_only_members_change_and_see_a_case(world: World, pair: Pair) -> None:
     ]
 
 
-def test_removing_a_participant_ends_their_access(pair: Pair) -> None:
-    pair.a.delete(Entity.PARTICIPANT, PARTICIPANT_B)
+@pytest.mark.parametrize(
+    "how",
+    ["marked removed, account cleared", "marked removed, account kept", "deleted"],
+)
+def test_removing_a_participant_ends_their_access(pair: Pair, how: str) -> None:
+    """The app marks someone removed and clears the account; a merge with another tablet's edit
+    may leave the account on; tablets before the ``removed_on`` field deleted the record."""
+    if how == "deleted":
+        pair.a.delete(Entity.PARTICIPANT, PARTICIPANT_B)
+    elif how == "marked removed, account kept":
+        pair.a.edit(Entity.PARTICIPANT, PARTICIPANT_B, removed_on="2026-12-03")
+    else:
+        pair.a.edit(Entity.PARTICIPANT, PARTICIPANT_B, removed_on="2026-12-03", account_id=None)
     pair.a.sync(pair.server_a)
     m = pair.b.edit(AGREEMENT, R1, what="na afloop")
     pair.b.push(pair.server_b)

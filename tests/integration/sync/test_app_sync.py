@@ -178,7 +178,7 @@ def test_a_linked_colleague_gets_the_case_on_their_tablet(
     assert {p.id for p in got.participants} == {p.id for p in sent.participants}
     assert {a.id for a in got.agreements} == {a.id for a in sent.agreements}
 
-    # Removing the colleague again travels as a tombstone: they lose access on the server.
+    # Removing the colleague again clears their account on the participant: access ends.
     assert plan.remove_person(linked.id)
     assert vm_mine.sync_now().state is SyncState.SYNCED
     assert vm_mine.status.waiting == 0 and vm_mine.held_back == []

@@ -97,7 +97,8 @@ def test_remove_a_participant_after_confirming(store: CaseStore) -> None:
     assert vm.confirm_text(neighbour) == "Remove Kees Smit from this case? Nothing else is removed."
     assert vm.remove_person(neighbour.id)
     assert [p.name for p in vm.participants] == [resident.name]
-    assert [p.id for p in queries.case_file(store, case_id).participants] == [resident.id]
+    kept = queries.case_file(store, case_id).participants  # kept, marked: see remove_participant
+    assert [(p.id, p.removed_on) for p in kept] == [(resident.id, None), (neighbour.id, TODAY)]
 
 
 def test_removing_someone_the_case_needs_is_refused_with_the_reason(store: CaseStore) -> None:
