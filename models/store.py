@@ -118,7 +118,7 @@ class ParticipantInUseError(KeukentafelError):
             self.RESIDENT: _("The resident always takes part and cannot be removed."),
             self.OWNS_AGREEMENTS: _(
                 "This person cannot be removed: agreements are in their name. "
-                "Give those agreements to someone else first."
+                "Hand those agreements over to someone else first (Hand over, on the case screen)."
             ),
             self.WAS_PRESENT: _(
                 "This person cannot be removed: they were at the table of an MDO that was held, "

@@ -49,6 +49,7 @@ class Seeded:
     overdue_id: str
     running_id: str
     meeting_day: date
+    helper: str
 
 
 def seed_followed_up_case(home: Path) -> Seeded:
@@ -110,7 +111,7 @@ def seed_followed_up_case(home: Path) -> Seeded:
         )
     finally:
         store.close()
-    return Seeded(case.id, resident_name, overdue.id, running.id, meeting_day)
+    return Seeded(case.id, resident_name, overdue.id, running.id, meeting_day, helper_name)
 
 
 def dutch(day: date) -> str:
@@ -169,6 +170,16 @@ def test_follow_up_done_move_wellbeing_and_close_with_the_date_picker(
     app.see("Later dan zes weken: De buurman is op vakantie.")
     app.shot("moved")
 
+    # 2b. The resident hands the running one over to the neighbour.
+    app.tap(agreement_button(app, "Overdragen", 0))
+    app.see("Afspraak overdragen")
+    app.tap(app.button("Wie doet het nu?", exact=True).last)
+    app.tap(app.button(seeded.helper, exact=True).last)
+    app.shot("hand-over-dialog")
+    app.press("Opslaan", exact=True)
+    app.see(f"{seeded.helper} · uiterlijk")
+    app.shot("handed-over")
+
     # 3. Wellbeing after six weeks (suggested: none was recorded at that moment yet).
     app.press("Welzijn vastleggen")
     app.see("Wanneer")
@@ -208,6 +219,8 @@ def test_follow_up_done_move_wellbeing_and_close_with_the_date_picker(
     assert by_id[seeded.overdue_id].note == "Ging goed, volgende week weer."
     assert by_id[seeded.running_id].due_date == late
     assert by_id[seeded.running_id].outside_norm_reason == "De buurman is op vakantie."
+    helper = next(p for p in saved.participants if p.name == seeded.helper)
+    assert by_id[seeded.running_id].owner_id == helper.id
     [measurement] = saved.measurements
     assert (measurement.moment, measurement.wellbeing) == (MeasurementMoment.SIX_WEEKS, 8)
     assert saved.case.closed_on == first

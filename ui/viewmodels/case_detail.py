@@ -3,9 +3,15 @@
 Shows the resident, the contact date and the MDO deadline, the stage, the question, the people,
 the meetings, the agreements with their deadlines, and the measurements. Follow-up: "no MDO
 needed" with a reason, mark an agreement done, move a due date (within six weeks of the meeting or
-with a reason), record wellbeing (and optionally Positive Health and the ZRM) later on, close the
-case. Every action validates through ``models.validation`` (via the store) and returns its
-messages per field; nothing is saved when one is wrong.
+with a reason), hand an agreement over to someone else taking part, record wellbeing (and
+optionally Positive Health and the ZRM) later on, close the case. Every action validates through
+``models.validation`` (via the store) and returns its messages per field; nothing is saved when
+one is wrong.
+
+Handing over is how a person who owns agreements can later be taken off the case (the store
+refuses that while agreements are in their name), and how an agreement whose owner was removed
+on another tablet before the two synced gets a new owner. Only open agreements of an open case
+are handed over, to someone taking part (not the current owner).
 """
 
 from __future__ import annotations
@@ -428,6 +434,26 @@ class CaseViewModel:
             agreement, due_date=day, outside_norm_reason=reason.strip() if keep_reason else ""
         )
         return self._save_agreement(moved, {"due_date": "date", "outside_norm_reason": "reason"})
+
+    def owner_choices(self, agreement_id: str) -> list[tuple[str, str]]:
+        """Whom an agreement can be handed over to, as (participant id, label): everyone taking
+        part, and the current owner (marked when removed) so the list shows who has it now."""
+        owner_id = self._agreement(agreement_id).owner_id
+        return [
+            (p.id, shown_name(p))
+            for p in self.case_file.participants
+            if p.removed_on is None or p.id == owner_id
+        ]
+
+    def hand_over(self, agreement_id: str, *, owner_id: str) -> Errors:
+        """Give an open agreement to someone else taking part: errors under ``owner``."""
+        agreement = self._agreement(agreement_id)
+        if owner_id == agreement.owner_id:
+            return {"owner": _("Choose the person who takes it over.")}
+        person = next((p for p in self.case_file.participants if p.id == owner_id), None)
+        if person is None or person.removed_on is not None:
+            return {"owner": _("Choose someone who takes part in this case.")}
+        return self._save_agreement(replace(agreement, owner_id=owner_id), {"owner_id": "owner"})
 
     def record_measurement(
         self,

@@ -231,6 +231,9 @@ class CaseView:
                         labelled_button(
                             _("Move the date"), lambda: self._move(a.id), icon=ft.Icons.EVENT
                         ),
+                        labelled_button(
+                            _("Hand over"), lambda: self._hand_over(a.id), icon=ft.Icons.SWAP_HORIZ
+                        ),
                     ],
                     wrap=True,
                 )
@@ -362,6 +365,26 @@ class CaseView:
                 agreement_id, due=day.field.value or "", reason=reason.value or ""
             ),
             {"date": day, "reason": reason},
+        )
+
+    def _hand_over(self, agreement_id: str) -> None:
+        agreement = next(a for a in self.vm.case_file.agreements if a.id == agreement_id)
+        owner = ft.Dropdown(
+            label=_("Who does it now?"),
+            value=agreement.owner_id,
+            options=[
+                ft.DropdownOption(key=key, text=text)
+                for key, text in self.vm.owner_choices(agreement_id)
+            ],
+            enable_search=False,
+            expand=True,
+        )
+        self._dialog(
+            _("Hand over the agreement"),
+            [ft.Text(agreement.what, size=16), _named(_("Who does it now?"), owner)],
+            _("Save"),
+            lambda: self.vm.hand_over(agreement_id, owner_id=owner.value or ""),
+            {"owner": _ErrorText(owner)},
         )
 
     def _measure(self) -> None:

@@ -3,6 +3,7 @@ settings, dates as typed, and the navigation to screens about one case. Over a r
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, time, timedelta
 from pathlib import Path
 
@@ -246,6 +247,57 @@ def test_follow_up_of_an_agreement(store: CaseStore) -> None:
     assert vm.move_due(second.id, due=dates.short(norm), reason="Wachtlijst") == {}
     back = next(a for a in vm.case_file.agreements if a.id == second.id)
     assert back.outside_norm_reason == ""  # a reason only belongs to a date past the norm
+
+
+def test_hand_an_agreement_over_then_take_the_former_owner_off_the_case(
+    store: CaseStore,
+) -> None:
+    f = a_case_file()
+    f.meetings[0].present = [f.participants[0].id]  # only the resident was at the table
+    store.add_case_files([f], today=TODAY, now=NOW)
+    resident, daughter, nurse = f.participants
+    vm = case_vm(store, f.case.id)
+    first = vm.agreement_lines()[0].agreement  # the daughter's
+    assert [key for key, _text in vm.owner_choices(first.id)] == [
+        resident.id,
+        daughter.id,
+        nurse.id,
+    ]
+    assert vm.hand_over(first.id, owner_id=daughter.id) == {"owner": "Kies wie het overneemt."}
+    assert vm.hand_over(first.id, owner_id="nobody") == {
+        "owner": "Kies iemand die meedoet in deze casus."
+    }
+    plan = pl.PlanViewModel(store, f.case.id, today=lambda: TODAY)
+    assert not plan.remove_person(daughter.id)  # agreements are in her name
+    assert plan.remove_error is not None and "Overdragen" in plan.remove_error
+    assert vm.hand_over(first.id, owner_id=resident.id) == {}
+    assert vm.agreement_lines()[0].owner == resident.name
+    plan = pl.PlanViewModel(store, f.case.id, today=lambda: TODAY)
+    assert plan.remove_person(daughter.id)
+    # Taken off the case: no longer someone to hand over to.
+    vm.load()
+    second = vm.agreement_lines()[1].agreement  # the nurse's
+    assert daughter.id not in [key for key, _text in vm.owner_choices(second.id)]
+    assert vm.hand_over(second.id, owner_id=daughter.id) == {
+        "owner": "Kies iemand die meedoet in deze casus."
+    }
+
+
+def test_an_owner_removed_on_another_tablet_is_shown_and_can_be_replaced(
+    store: CaseStore,
+) -> None:
+    f = a_case_file()
+    store.add_case_files([f], today=TODAY, now=NOW)
+    resident, daughter, _nurse = f.participants
+    # As a pulled change leaves it: the daughter taken off the case while owning an agreement.
+    store.save_participant(replace(daughter, removed_on=TODAY))
+    vm = case_vm(store, f.case.id)
+    first = vm.agreement_lines()[0]
+    assert first.owner == "Sanne de Bruijn (doet niet meer mee)"
+    choices = dict(vm.owner_choices(first.agreement.id))
+    assert choices[daughter.id] == "Sanne de Bruijn (doet niet meer mee)"  # who has it now
+    assert vm.hand_over(first.agreement.id, owner_id=resident.id) == {}
+    assert vm.agreement_lines()[0].owner == resident.name
 
 
 def test_wellbeing_positive_health_and_zrm_later_on(store: CaseStore) -> None:
