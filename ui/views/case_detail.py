@@ -489,10 +489,19 @@ def _named(label: str, dropdown: ft.Dropdown) -> ft.Control:
 
 
 class _ErrorText:
-    """Lets ``FormDialog`` set ``error`` on a Dropdown (whose property is ``error_text``)."""
+    """Lets ``FormDialog`` set ``error`` on a Dropdown (whose property is ``error_text``).
+
+    Choosing a value clears the error at once: "choose a number" under a chosen 8 misleads.
+    """
 
     def __init__(self, dropdown: ft.Dropdown) -> None:
         self.dropdown = dropdown
+        dropdown.on_select = self._chosen
+
+    def _chosen(self, _e: ft.Event[ft.Dropdown]) -> None:
+        if self.dropdown.error_text:
+            self.dropdown.error_text = None
+            self.dropdown.update()
 
     @property
     def error(self) -> str | None:
