@@ -102,6 +102,7 @@ ENVELOPES = _table(KeyEnvelope)
 UNLOCK_STATE = _table(UnlockState)
 META = _table(StoreMeta)
 SIGNATURES = _table(PlanSignatureRow)
+REMOVED_ON = "removed_on"  # the participant field that takes someone off a case
 
 
 class ParticipantInUseError(KeukentafelError):
@@ -594,6 +595,10 @@ class CaseStore:
         case on the server. Returns the participant as saved. A damaged record is refused
         (``DamagedRecordError``) rather than written over with blanks.
 
+        Queued as two upserts: ``removed_on`` alone, then the cleared fields. Another tablet's
+        edit of the contact, relation or account then asks about those only, and never holds
+        back the removal (the server ends the account's membership on ``removed_on``).
+
         Refused (``ParticipantInUseError``, nothing changed) for the resident, and for someone who
         owns an agreement, is marked present at a meeting (a held one is part of the record; a
         running one still shows them at the table) or signed a plan version.
@@ -642,7 +647,23 @@ class CaseStore:
             conn.execute(
                 update(PARTICIPANTS).where(PARTICIPANTS.c.id == participant_id).values(values)
             )
-            self._queue(conn, old, removed, case_id=case_id)
+            # Two mutations, the removal first and alone: when another tablet changed the
+            # contact, relation or account meanwhile, only the clearing of those waits for a
+            # question, and the removal (which ends the account's access on the server) lands.
+            changed = changes.changed_fields(old, removed)
+            marked = {k: v for k, v in changed.items() if k == REMOVED_ON}
+            cleared = {k: v for k, v in changed.items() if k != REMOVED_ON}
+            for fields in (marked, cleared):
+                if fields:
+                    outbox.append(
+                        conn,
+                        sealer,
+                        entity=changes.Entity.PARTICIPANT,
+                        record_id=participant_id,
+                        case_id=case_id,
+                        fields=fields,
+                        now=self.clock(),
+                    )
         return removed
 
     def delete_agreement(self, agreement_id: str) -> None:
