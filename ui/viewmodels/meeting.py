@@ -159,6 +159,11 @@ class MeetingViewModel:
         named = set(self.meeting.present) | {r.shown.owner_id for r in self.agreements}
         return [p for p in self.case_file.participants if p.removed_on is None or p.id in named]
 
+    def owner_choices(self, owner_id: str | None) -> list[Participant]:
+        """Who can own an agreement: the people taking part, and its current owner (shown marked
+        when another tablet took them off the case)."""
+        return [p for p in self.case_file.participants if p.removed_on is None or p.id == owner_id]
+
     @property
     def resident(self) -> Participant:
         return next(p for p in self.participants if p.role is ParticipantRole.RESIDENT)

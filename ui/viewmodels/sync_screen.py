@@ -44,6 +44,7 @@ from sync.errors import (
 )
 from sync.protocol import Entity
 from ui.viewmodels import dates
+from ui.viewmodels.participants import shown_name
 from ui.viewmodels.sync_status import age_text
 
 log = logging.getLogger(__name__)
@@ -480,9 +481,9 @@ class SyncScreenViewModel:
             return _("yes") if value else _("no")
         if name == "owner_id" and case_file is not None:
             person = next((p for p in case_file.participants if p.id == value), None)
-            return person.name if person else _("(someone not on this device)")
+            return shown_name(person) if person else _("(someone not on this device)")
         if name == "present" and isinstance(value, list) and case_file is not None:
-            names = {p.id: p.name for p in case_file.participants}
+            names = {p.id: shown_name(p) for p in case_file.participants}
             return ", ".join(names.get(str(v), "?") for v in value)
         if name == "organisation_id" and isinstance(value, str):
             names = {o.id: o.name for o in self.store.organisations(include_inactive=True)}

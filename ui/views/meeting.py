@@ -56,7 +56,10 @@ class AgreementCard:
         self.owner = ft.Dropdown(
             label=_("Who does it? (agreement {n})").format(n=number),
             value=shown.owner_id if shown else self.vm.resident.id,
-            options=[ft.DropdownOption(key=p.id, text=shown_name(p)) for p in self.vm.participants],
+            options=[
+                ft.DropdownOption(key=p.id, text=shown_name(p))
+                for p in self.vm.owner_choices(shown.owner_id if shown else None)
+            ],
             on_select=self._owner,
             enable_search=False,
             text_size=BIG - 2,

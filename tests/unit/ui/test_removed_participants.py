@@ -61,6 +61,10 @@ def test_a_removed_owner_stays_in_the_meeting_and_is_marked(store: CaseStore) ->
     assert first.owner_id == daughter.id
     assert vm.owner_name(first) == "Sanne de Bruijn (no longer taking part)"
     assert vm.owner_name(vm.agreements[1].shown) == "Daan Verhoeven"
+    # A new agreement cannot go to someone taken off the case; the existing one shows its owner.
+    assert daughter.id not in {p.id for p in vm.owner_choices(None)}
+    assert daughter.id not in {p.id for p in vm.owner_choices(nurse.id)}
+    assert daughter.id in {p.id for p in vm.owner_choices(first.owner_id)}
 
 
 def test_the_case_shows_the_people_taking_part_and_marks_a_removed_owner(

@@ -309,6 +309,14 @@ def test_values_are_shown_as_people_read_them(store: CaseStore) -> None:
     assert vm._value("note", "", case_file) == "(empty)"
     assert vm._value("needs", ["Hulp", "Vervoer"], case_file) == "Hulp; Vervoer"
     assert vm._value("organisation_id", "pantein", case_file) != "pantein"
+    # Someone taken off the case (on another tablet) is shown marked, as on the case screen.
+    case_file.participants[1] = dataclasses.replace(daughter, removed_on=TODAY)
+    assert (
+        vm._value("owner_id", daughter.id, case_file) == "Sanne de Bruijn (no longer taking part)"
+    )
+    assert vm._value("present", [f.participants[0].id, daughter.id], case_file) == (
+        f"{f.participants[0].name}, Sanne de Bruijn (no longer taking part)"
+    )
 
 
 def test_sync_now_offline_keeps_everything(store: CaseStore) -> None:
