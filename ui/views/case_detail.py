@@ -238,12 +238,15 @@ class CaseView:
                     wrap=True,
                 )
             )
-        return ft.Container(
+        # Every card as wide as the screen: sized to its text, they stood ragged (#3).
+        card = ft.Container(
             content=ft.Column(controls=texts, spacing=6, tight=True),
             border=ft.Border.all(1, "#E0E0E0"),
             border_radius=8,
             padding=12,
+            expand=True,
         )
+        return ft.Row(controls=[card])
 
     def refresh(self) -> None:
         self.vm.load()

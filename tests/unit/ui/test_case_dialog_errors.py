@@ -1,13 +1,18 @@
-"""The case screen's dialogs: an error under a dropdown goes as soon as a value is chosen (#3)."""
+"""The case screen: an error under a dropdown goes as soon as a value is chosen; the agreement
+cards are as wide as the screen (#3)."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Any
 
 import flet as ft
 import pytest
 
-from ui.views.case_detail import _ErrorText
+from models.store import CaseStore
+from tests.support.factories import NOW, TODAY, a_case_file
+from ui.viewmodels.case_detail import CaseViewModel
+from ui.views.case_detail import CaseView, _ErrorText
 
 
 def test_choosing_a_value_clears_the_error_under_the_dropdown(
@@ -28,3 +33,31 @@ def test_choosing_a_value_clears_the_error_under_the_dropdown(
 
     score.on_select(SimpleNamespace(control=score))  # type: ignore[arg-type]
     assert updates == [1]  # nothing to clear: no redraw
+
+
+def _cards(control: Any) -> list[ft.Container]:
+    """The bordered agreement cards under ``control``."""
+    found = [control] if isinstance(control, ft.Container) and control.border is not None else []
+    children = list(getattr(control, "controls", None) or [])
+    content = getattr(control, "content", None)
+    if isinstance(content, ft.Control):
+        children.append(content)
+    return found + [card for child in children for card in _cards(child)]
+
+
+def test_every_agreement_card_is_as_wide_as_the_screen(store: CaseStore) -> None:
+    f = a_case_file()
+    store.add_case_files([f], today=TODAY, now=NOW)
+    vm = CaseViewModel(store, f.case.id, today=lambda: TODAY, now=lambda: NOW)
+    view = CaseView(
+        vm,
+        width=390,
+        on_plan=lambda: None,
+        on_meeting=lambda: None,
+        on_back=lambda: None,
+        on_activity=lambda: None,
+    )
+    cards = _cards(view.control)
+    assert len(cards) == len(f.agreements) >= 2
+    # Sized to their text the cards stood ragged; each fills a row of its own instead.
+    assert all(card.expand for card in cards)
