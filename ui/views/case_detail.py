@@ -158,7 +158,9 @@ class CaseView:
         if vm.can_plan:
             actions.append(labelled_button(vm.plan_action, self._plan, icon=ft.Icons.EVENT))
         if vm.can_decide_no_meeting:
-            actions.append(labelled_button(_("No MDO needed"), self._no_meeting))
+            actions.append(
+                labelled_button(_("No MDO needed"), self._no_meeting, icon=ft.Icons.EVENT_BUSY)
+            )
         body: list[ft.Control] = [
             *head,
             ft.Row(controls=actions, wrap=True, spacing=8, run_spacing=8),

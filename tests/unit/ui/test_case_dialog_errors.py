@@ -3,6 +3,7 @@ cards are as wide as the screen (#3)."""
 
 from __future__ import annotations
 
+import dataclasses
 from types import SimpleNamespace
 from typing import Any
 
@@ -61,3 +62,32 @@ def test_every_agreement_card_is_as_wide_as_the_screen(store: CaseStore) -> None
     assert len(cards) == len(f.agreements) >= 2
     # Sized to their text the cards stood ragged; each fills a row of its own instead.
     assert all(card.expand for card in cards)
+
+
+def _buttons(control: Any) -> list[ft.Control]:
+    found = [control] if isinstance(control, (ft.OutlinedButton, ft.FilledButton)) else []
+    children = list(getattr(control, "controls", None) or [])
+    content = getattr(control, "content", None)
+    if isinstance(content, ft.Control):
+        children.append(content)
+    return found + [b for child in children for b in _buttons(child)]
+
+
+def test_every_button_of_a_case_waiting_for_its_mdo_has_an_icon(store: CaseStore) -> None:
+    f = a_case_file()
+    f = dataclasses.replace(f, meetings=[], agreements=[])
+    store.add_case_files([f], today=TODAY, now=NOW)
+    vm = CaseViewModel(store, f.case.id, today=lambda: TODAY, now=lambda: NOW)
+    assert vm.can_decide_no_meeting
+    view = CaseView(
+        vm,
+        width=390,
+        on_plan=lambda: None,
+        on_meeting=lambda: None,
+        on_back=lambda: None,
+        on_activity=lambda: None,
+    )
+    buttons = _buttons(view.control)
+    assert len(buttons) >= 3
+    # "No MDO needed" alone stood without one, beside "Start the meeting" and "Plan the MDO".
+    assert [b.content for b in buttons if b.icon is None] == []  # type: ignore[attr-defined]
