@@ -173,7 +173,8 @@ def test_follow_up_done_move_wellbeing_and_close_with_the_date_picker(
     # 2b. The resident hands the running one over to the neighbour.
     app.tap(agreement_button(app, "Overdragen", 0))
     app.see("Afspraak overdragen")
-    app.tap(app.button("Wie doet het nu?", exact=True).last)
+    app.see(f"Nu: {seeded.resident}")
+    app.tap(app.button("Wie neemt het over?", exact=True).last)
     app.tap(app.button(seeded.helper, exact=True).last)
     app.shot("hand-over-dialog")
     app.press("Opslaan", exact=True)

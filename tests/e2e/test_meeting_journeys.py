@@ -149,7 +149,7 @@ def back_on_my_cases(app: App) -> None:
     app.press("Terug naar mijn casussen")
     app.see("Mijn casussen")
     app.see(RESIDENT)
-    app.see(f"Volgende afspraak klaar op {in_days(42)}")
+    app.see(f"Volgende afspraak uiterlijk {in_days(42)}")
     app.see("Afspraken lopen")
     app.shot("my-cases-after")
 

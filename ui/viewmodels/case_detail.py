@@ -435,20 +435,26 @@ class CaseViewModel:
         )
         return self._save_agreement(moved, {"due_date": "date", "outside_norm_reason": "reason"})
 
+    def owner_now_text(self, agreement_id: str) -> str:
+        """``Now: Sanne de Bruijn`` (marked when taken off the case), above the list to choose."""
+        owner_id = self._agreement(agreement_id).owner_id
+        person = next((p for p in self.case_file.participants if p.id == owner_id), None)
+        return _("Now: {name}").format(name=shown_name(person) if person else "—")
+
     def owner_choices(self, agreement_id: str) -> list[tuple[str, str]]:
-        """Whom an agreement can be handed over to, as (participant id, label): everyone taking
-        part, and the current owner (marked when removed) so the list shows who has it now."""
+        """Whom an agreement can be handed over to, as (participant id, name): everyone taking
+        part but its current owner. Nothing is chosen at first, so Save means a choice."""
         owner_id = self._agreement(agreement_id).owner_id
         return [
-            (p.id, shown_name(p))
+            (p.id, p.name)
             for p in self.case_file.participants
-            if p.removed_on is None or p.id == owner_id
+            if p.removed_on is None and p.id != owner_id
         ]
 
     def hand_over(self, agreement_id: str, *, owner_id: str) -> Errors:
         """Give an open agreement to someone else taking part: errors under ``owner``."""
         agreement = self._agreement(agreement_id)
-        if owner_id == agreement.owner_id:
+        if not owner_id or owner_id == agreement.owner_id:
             return {"owner": _("Choose the person who takes it over.")}
         person = next((p for p in self.case_file.participants if p.id == owner_id), None)
         if person is None or person.removed_on is not None:

@@ -120,8 +120,11 @@ def new_passphrase_errors(
 ) -> dict[str, str]:
     """The rules for a new passphrase or PIN (first run and changing it in settings).
 
-    Errors are keyed by ``PASSPHRASE`` and ``PASSPHRASE_AGAIN``; empty when all is well.
+    Errors are keyed by ``PASSPHRASE`` and ``PASSPHRASE_AGAIN``; empty when all is well. An
+    empty field asks for one, rather than explaining the strength rules for what was not typed.
     """
+    if not passphrase:
+        return {PASSPHRASE: _("Choose a passphrase or PIN.")}
     try:
         keywrap.check_passphrase(passphrase, has_device_secret=has_device_secret)
     except ValidationError as error:

@@ -82,6 +82,20 @@ class FormDialog:
                 ft.FilledButton(content=save_label, on_click=self._save, height=TOUCH),
             ],
         )
+        for target in targets.values():
+            if isinstance(target, ft.TextField) and target.on_change is None:
+                target.on_change = self._clear_error_of(target)
+
+    @staticmethod
+    def _clear_error_of(field: ft.TextField) -> Callable[[], None]:
+        """An error under a text field goes as soon as the user types the fix."""
+
+        def changed() -> None:
+            if field.error is not None:
+                field.error = None
+                field.update()
+
+        return changed
 
     def open(self) -> None:
         self.page.show_dialog(self.dialog)
@@ -375,8 +389,7 @@ class CaseView:
     def _hand_over(self, agreement_id: str) -> None:
         agreement = next(a for a in self.vm.case_file.agreements if a.id == agreement_id)
         owner = ft.Dropdown(
-            label=_("Who does it now?"),
-            value=agreement.owner_id,
+            label=_("Who takes it over?"),
             options=[
                 ft.DropdownOption(key=key, text=text)
                 for key, text in self.vm.owner_choices(agreement_id)
@@ -386,7 +399,11 @@ class CaseView:
         )
         self._dialog(
             _("Hand over the agreement"),
-            [ft.Text(agreement.what, size=16), _named(_("Who does it now?"), owner)],
+            [
+                ft.Text(agreement.what, size=16, weight=ft.FontWeight.W_600),
+                ft.Text(self.vm.owner_now_text(agreement_id), size=16),
+                _named(_("Who takes it over?"), owner),
+            ],
             _("Save"),
             lambda: self.vm.hand_over(agreement_id, owner_id=owner.value or ""),
             {"owner": _ErrorText(owner)},

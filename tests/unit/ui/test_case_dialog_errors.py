@@ -13,7 +13,7 @@ import pytest
 from models.store import CaseStore
 from tests.support.factories import NOW, TODAY, a_case_file
 from ui.viewmodels.case_detail import CaseViewModel
-from ui.views.case_detail import CaseView, _ErrorText
+from ui.views.case_detail import CaseView, FormDialog, _ErrorText
 
 
 def test_choosing_a_value_clears_the_error_under_the_dropdown(
@@ -34,6 +34,29 @@ def test_choosing_a_value_clears_the_error_under_the_dropdown(
 
     score.on_select(SimpleNamespace(control=score))  # type: ignore[arg-type]
     assert updates == [1]  # nothing to clear: no redraw
+
+
+def test_typing_clears_the_error_under_a_text_field(monkeypatch: pytest.MonkeyPatch) -> None:
+    reason = ft.TextField(label="Waarom later dan zes weken?")
+    own = ft.TextField(label="Eigen", on_change=lambda: None)  # a handler of its own is kept
+    updates: list[str] = []
+    monkeypatch.setattr(reason, "update", lambda: updates.append("reason"))
+    FormDialog(
+        SimpleNamespace(),  # type: ignore[arg-type]  # not opened: no page needed
+        "Datum verschuiven",
+        [reason, own],
+        save_label="Opslaan",
+        save=lambda: {},
+        targets={"reason": reason, "own": own},
+        on_done=lambda: None,
+    )
+    reason.error = "Schrijf op waarom het later wordt."
+    assert callable(reason.on_change)
+    reason.on_change()  # type: ignore[call-arg]
+    assert reason.error is None and updates == ["reason"]
+    reason.on_change()  # type: ignore[call-arg]
+    assert updates == ["reason"]  # nothing to clear: no redraw
+    assert own.on_change is not None and own.on_change.__name__ == "<lambda>"
 
 
 def _cards(control: Any) -> list[ft.Container]:

@@ -258,12 +258,10 @@ def test_hand_an_agreement_over_then_take_the_former_owner_off_the_case(
     resident, daughter, nurse = f.participants
     vm = case_vm(store, f.case.id)
     first = vm.agreement_lines()[0].agreement  # the daughter's
-    assert [key for key, _text in vm.owner_choices(first.id)] == [
-        resident.id,
-        daughter.id,
-        nurse.id,
-    ]
+    assert [key for key, _text in vm.owner_choices(first.id)] == [resident.id, nurse.id]
+    assert vm.owner_now_text(first.id) == "Nu: Sanne de Bruijn"
     assert vm.hand_over(first.id, owner_id=daughter.id) == {"owner": "Kies wie het overneemt."}
+    assert vm.hand_over(first.id, owner_id="") == {"owner": "Kies wie het overneemt."}
     assert vm.hand_over(first.id, owner_id="nobody") == {
         "owner": "Kies iemand die meedoet in deze casus."
     }
@@ -294,8 +292,8 @@ def test_an_owner_removed_on_another_tablet_is_shown_and_can_be_replaced(
     vm = case_vm(store, f.case.id)
     first = vm.agreement_lines()[0]
     assert first.owner == "Sanne de Bruijn (doet niet meer mee)"
-    choices = dict(vm.owner_choices(first.agreement.id))
-    assert choices[daughter.id] == "Sanne de Bruijn (doet niet meer mee)"  # who has it now
+    assert daughter.id not in dict(vm.owner_choices(first.agreement.id))
+    assert vm.owner_now_text(first.agreement.id) == "Nu: Sanne de Bruijn (doet niet meer mee)"
     assert vm.hand_over(first.agreement.id, owner_id=resident.id) == {}
     assert vm.agreement_lines()[0].owner == resident.name
 
@@ -367,8 +365,8 @@ def test_my_cases_shows_the_next_deadline(store: CaseStore) -> None:
     vm.load()
     rows = {r.case_id: r for r in vm.rows}
     assert rows[waiting].next_deadline == "MDO uiterlijk 02-12-2026"
-    assert rows[running.case.id].next_deadline == "Volgende afspraak klaar op 29-11-2026"
-    assert "Volgende afspraak klaar op 29-11-2026" in rows[running.case.id].label
+    assert rows[running.case.id].next_deadline == "Volgende afspraak uiterlijk 29-11-2026"
+    assert "Volgende afspraak uiterlijk 29-11-2026" in rows[running.case.id].label
 
 
 # -- settings and preferences -----------------------------------------------------------------

@@ -119,6 +119,9 @@ def test_without_a_device_secret_the_first_run_rules_refuse_a_pin(
     fill(vm, PASSPHRASE, "kort")
     assert not vm.change_passphrase()
     assert unlocks_with(passphrase_only_store, PASSPHRASE)
+    fill(vm, PASSPHRASE, "")  # nothing typed: asked for, not told a PIN is unsafe
+    assert not vm.change_passphrase()
+    assert vm.passphrase_errors[fr.PASSPHRASE] == "Kies een wachtzin of pincode."
     fill(vm, PASSPHRASE, "twaalf tekens of meer")
     assert vm.change_passphrase(), vm.passphrase_errors
     assert unlocks_with(passphrase_only_store, "twaalf tekens of meer")
