@@ -193,7 +193,23 @@ class CaseViewModel:
 
     @property
     def mdo_text(self) -> str:
-        return _("MDO: {state}").format(state=deadline_text(self.mdo_deadline))
+        """``MDO: due 18-11-2026``, or with the planned day and time while the clock runs."""
+        deadline = self.mdo_deadline
+        state = deadline_text(deadline)
+        planned = next(
+            (
+                m.planned_for
+                for m in self.case_file.meetings
+                if m.held_on is None and m.planned_for is not None
+            ),
+            None,
+        )
+        if planned is not None and deadline.state.is_running:
+            day, moment = dates.local_parts(planned)
+            return _("MDO: planned on {date} at {time} ({state})").format(
+                date=dates.short(day), time=dates.hhmm(moment), state=state
+            )
+        return _("MDO: {state}").format(state=state)
 
     @property
     def mdo_badge(self) -> Badge | None:

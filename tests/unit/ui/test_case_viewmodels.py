@@ -141,6 +141,10 @@ def test_plan_defaults_and_saving(store: CaseStore) -> None:
     assert queries.case_summaries(store, today=TODAY)[0].stage is CaseStage.MEETING_PLANNED
     again = pl.PlanViewModel(store, case_id, today=lambda: TODAY)  # change the plan
     assert again.meeting.id == planned.id and again.time_text == "14:30"
+    # The case screen's heading says when it is planned, not only by when it must be.
+    heading = case_vm(store, case_id).mdo_text
+    planned_day, due_day = dates.short(TODAY + timedelta(days=3)), dates.short(TODAY + timedelta(8))
+    assert heading == f"MDO: gepland op {planned_day} om 14:30 (uiterlijk {due_day})"
 
 
 def test_plan_adds_the_people_the_resident_wants(store: CaseStore) -> None:
