@@ -333,7 +333,7 @@ class CaseViewModel:
         if self.meeting_in_progress is not None:
             return _("Resume the meeting")
         if self._held_before:
-            return _("Start a follow-up meeting")
+            return _("Start a follow-up meeting now")
         return _("Start the meeting")
 
     @property

@@ -204,7 +204,7 @@ def test_the_case_screen_shows_the_case(store: CaseStore) -> None:
     assert lines[0].badge is not None and lines[0].badge.kind is BadgeKind.DANGER
     assert lines[0].badge.text == "Afspraak te laat (5 dagen)"
     assert vm.measurement_lines() == ["Bij het eerste contact (04-11-2026): welzijn 4"]
-    assert vm.meeting_action == "Vervolgoverleg starten"
+    assert vm.meeting_action == "Vervolgoverleg nu starten"
 
 
 def test_no_mdo_needed_with_a_reason(store: CaseStore) -> None:
@@ -353,7 +353,7 @@ def test_a_meeting_in_progress_is_resumed_and_a_held_one_is_followed_up(store: C
     meeting.finish()
     vm.load()
     assert vm.meeting_lines() == ["MDO gehouden op 24-11-2026"]
-    assert vm.meeting_action == "Vervolgoverleg starten"
+    assert vm.meeting_action == "Vervolgoverleg nu starten"
     assert vm.plan_action == "Vervolg-MDO plannen"
     assert [title for title, _items in vm.three_questions()] == ["Ik wil", "Ik kan", "Ik heb nodig"]
 
