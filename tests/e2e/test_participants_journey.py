@@ -79,6 +79,17 @@ def test_remove_a_participant_and_a_refusal(
     app.see("Noor Jansen — Professional, gekoppeld aan het dossier")
     app.shot("professional-linked")
 
+    # Her dossier access ends; she stays in the case.
+    app.press("Toegang tot het dossier van Noor Jansen beëindigen")
+    app.see("Toegang tot het dossier beëindigen?")
+    app.shot("confirm-end-access")
+    app.press("Toegang beëindigen", exact=True)
+    expect(app.button("Toegang tot het dossier van Noor Jansen beëindigen")).to_have_count(
+        0, timeout=15_000
+    )
+    app.see("Noor Jansen — Professional")
+    app.shot("access-ended")
+
     store = CaseStore.open(app_home / STORE_FILENAME)
     store.unlock(PASSPHRASE, now=datetime.now(UTC))
     try:
@@ -88,5 +99,5 @@ def test_remove_a_participant_and_a_refusal(
     # Kept and marked, not deleted: another tablet may have named them (see remove_participant).
     removed = {p.name: p.removed_on for p in participants}
     assert removed["Kees Smit"] is not None and removed["Sanne de Bruijn"] is None
-    linked = next(p for p in participants if p.name == "Noor Jansen")
-    assert linked.account_id == ACCOUNT
+    unlinked = next(p for p in participants if p.name == "Noor Jansen")
+    assert (unlinked.account_id, unlinked.removed_on) == (None, None)

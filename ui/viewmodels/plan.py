@@ -9,7 +9,9 @@ when the case file still needs them: the resident, an owner of agreements, someo
 a held MDO or who signed the plan (``CaseStore.remove_participant``). Removing keeps the record,
 marked with the day, so what other tablets made in their name stays valid; the plan lists only the
 people still taking part. A professional can be linked to their dossier account (see
-``ui.viewmodels.participants``).
+``ui.viewmodels.participants``), and that link can be ended on its own ("End dossier access"):
+always allowed, since it changes nothing of a held MDO or a signed plan, so a colleague who left
+the team stops seeing the case even when the case file must keep them.
 """
 
 from __future__ import annotations
@@ -122,6 +124,27 @@ class PlanViewModel:
 
     def confirm_text(self, person: Participant) -> str:
         return _("Remove {name} from this case? Nothing else is removed.").format(name=person.name)
+
+    def can_end_access(self, person: Participant) -> bool:
+        """Whether to offer "End dossier access": a professional linked to a dossier account."""
+        return person.account_id is not None and person.removed_on is None
+
+    def end_access_text(self, person: Participant) -> str:
+        return _(
+            "{name} will no longer see this case on their own tablet. They stay in the case file; "
+            "nothing else changes."
+        ).format(name=person.name)
+
+    def end_access(self, participant_id: str) -> None:
+        """Unlink a professional from their dossier account: the server ends their access to the
+        case at the next sync. Unlike removing, this is always allowed (it changes nothing of a
+        held MDO or a signed plan), so someone who left the team stops seeing the case."""
+        person = next(p for p in self.case_file.participants if p.id == participant_id)
+        unlinked = replace(person, account_id=None)
+        self.store.save_participant(unlinked)
+        self.case_file.participants[:] = [
+            unlinked if p.id == participant_id else p for p in self.case_file.participants
+        ]
 
     def remove_person(self, participant_id: str) -> bool:
         """Remove a participant; False with ``remove_error`` when the case file still needs them."""

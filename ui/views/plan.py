@@ -169,14 +169,43 @@ class PlanView:
 
     def _person(self, person: Participant) -> ft.Control:
         text = ft.Text("• " + self.vm.describe(person), size=16, expand=True)
-        if not self.vm.can_remove(person):
-            return ft.Row(controls=[text])
-        remove = icon_button(
-            ft.Icons.PERSON_REMOVE,
-            _("Remove {name}").format(name=person.name),
-            lambda e, p=person: self._ask_remove(e.page, p),
+        controls: list[ft.Control] = [text]
+        if self.vm.can_end_access(person):
+            controls.append(
+                icon_button(
+                    ft.Icons.LINK_OFF,
+                    _("End dossier access of {name}").format(name=person.name),
+                    lambda e, p=person: self._ask_end_access(e.page, p),
+                )
+            )
+        if self.vm.can_remove(person):
+            controls.append(
+                icon_button(
+                    ft.Icons.PERSON_REMOVE,
+                    _("Remove {name}").format(name=person.name),
+                    lambda e, p=person: self._ask_remove(e.page, p),
+                )
+            )
+        return ft.Row(controls=controls, vertical_alignment=ft.CrossAxisAlignment.CENTER)
+
+    def _ask_end_access(self, page: ft.Page, person: Participant) -> None:
+        def confirm() -> None:
+            page.pop_dialog()
+            self.vm.end_access(person.id)
+            self._show_people()
+            self.control.update()
+
+        dialog = ft.AlertDialog(
+            modal=True,
+            title=ft.Text(_("End dossier access?")),
+            content=ft.Text(self.vm.end_access_text(person)),
+            actions=[
+                ft.TextButton(content=_("Cancel"), on_click=page.pop_dialog, height=TOUCH),
+                ft.FilledButton(content=_("End access"), on_click=confirm, height=TOUCH),
+            ],
         )
-        return ft.Row(controls=[text, remove], vertical_alignment=ft.CrossAxisAlignment.CENTER)
+        page.show_dialog(dialog)
+        page.update()
 
     def _ask_remove(self, page: ft.Page, person: Participant) -> None:
         def confirm() -> None:

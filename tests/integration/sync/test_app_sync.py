@@ -145,8 +145,9 @@ def test_an_unknown_account_on_a_participant_is_held_back(
     )
 
 
-def test_a_linked_colleague_gets_the_case_on_their_tablet(
-    world: World, live_url: str, professional: Professional, new_store: StoreMaker
+@pytest.mark.parametrize("ending", ["remove", "end access"])
+def test_a_linked_colleague_gets_the_case_on_their_tablet_until_their_access_ends(
+    world: World, live_url: str, professional: Professional, new_store: StoreMaker, ending: str
 ) -> None:
     colleague = make_professional(world, professional.org, "maatschappelijk-werker@example.org")
     mine, theirs = new_store("mine"), new_store("theirs")
@@ -178,7 +179,17 @@ def test_a_linked_colleague_gets_the_case_on_their_tablet(
     assert {p.id for p in got.participants} == {p.id for p in sent.participants}
     assert {a.id for a in got.agreements} == {a.id for a in sent.agreements}
 
-    # Removing the colleague again clears their account on the participant: access ends.
-    assert plan.remove_person(linked.id)
+    # Removing the colleague, or only ending their dossier access, clears their account on the
+    # participant: the server refuses their next change to the case.
+    if ending == "remove":
+        assert plan.remove_person(linked.id)
+    else:
+        assert plan.can_end_access(linked)
+        plan.end_access(linked.id)
+        assert not plan.can_end_access(queries.case_file(mine, f.case.id).participants[-1])
     assert vm_mine.sync_now().state is SyncState.SYNCED
     assert vm_mine.status.waiting == 0 and vm_mine.held_back == []
+    case = queries.case_file(theirs, f.case.id).case
+    theirs.update_case(dataclasses.replace(case, question="Nog een vraag."), today=TODAY, now=now())
+    vm_theirs.sync_now()
+    assert [row.code for row in vm_theirs.held_back] == ["not_authorised"]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 
 import pytest
 
-from models import queries, sync_state
+from models import outbox, queries, sync_state
 from models.domain import ParticipantRole
 from models.store import CaseStore
 from tests.support.factories import NOW, TODAY, a_case_file
@@ -109,3 +110,27 @@ def test_removing_someone_the_case_needs_is_refused_with_the_reason(store: CaseS
     assert not vm.remove_person(daughter.id)
     assert vm.remove_error is not None and "agreements are in their name" in vm.remove_error
     assert daughter.id in {p.id for p in vm.participants}
+
+
+def test_dossier_access_ends_even_for_someone_the_case_file_keeps(store: CaseStore) -> None:
+    f = a_case_file()  # the nurse was at the table of the held MDO: cannot be removed
+    nurse = f.participants[2]
+    f.participants[2] = dataclasses.replace(nurse, account_id=ACCOUNT)
+    store.add_case_files([f], today=TODAY, now=NOW)
+    vm = pl.PlanViewModel(store, f.case.id, today=lambda: TODAY)
+    linked = next(p for p in vm.participants if p.id == nurse.id)
+    assert vm.can_end_access(linked) and not vm.remove_person(nurse.id)
+    assert vm.end_access_text(linked).startswith("Daan Verhoeven will no longer see this case")
+    with store.reading() as (conn, sealer):
+        before = len(outbox.items(conn, sealer))
+    vm.end_access(nurse.id)
+    kept = next(p for p in queries.case_file(store, f.case.id).participants if p.id == nurse.id)
+    assert (kept.account_id, kept.removed_on, kept.name) == (None, None, "Daan Verhoeven")
+    assert "linked to the dossier" not in vm.describe(kept) and not vm.can_end_access(kept)
+    with store.reading() as (conn, sealer):
+        [queued] = outbox.items(conn, sealer)[before:]
+    assert (queued.record_id, queued.op, queued.fields) == (
+        nurse.id,
+        "upsert",
+        {"account_id": None},
+    )
