@@ -188,47 +188,47 @@ class PlanView:
             )
         return ft.Row(controls=controls, vertical_alignment=ft.CrossAxisAlignment.CENTER)
 
-    def _ask_end_access(self, page: ft.Page, person: Participant) -> None:
-        def confirm() -> None:
+    def _confirm(
+        self, page: ft.Page, title: str, text: str, label: str, action: Callable[[], None]
+    ) -> None:
+        """Ask first; on yes, close the dialog, do ``action`` and redraw the screen."""
+
+        def confirmed() -> None:
             page.pop_dialog()
-            self.vm.end_access(person.id)
-            self._show_people()
+            action()
             self.control.update()
 
         dialog = ft.AlertDialog(
             modal=True,
-            title=ft.Text(_("End dossier access?")),
-            content=ft.Text(self.vm.end_access_text(person)),
+            title=ft.Text(title),
+            content=ft.Text(text),
             actions=[
                 ft.TextButton(content=_("Cancel"), on_click=page.pop_dialog, height=TOUCH),
-                ft.FilledButton(content=_("End access"), on_click=confirm, height=TOUCH),
+                ft.FilledButton(content=label, on_click=confirmed, height=TOUCH),
             ],
         )
         page.show_dialog(dialog)
         page.update()
 
+    def _ask_end_access(self, page: ft.Page, person: Participant) -> None:
+        def end_access() -> None:
+            self.vm.end_access(person.id)
+            self._show_people()
+
+        text = self.vm.end_access_text(person)
+        self._confirm(page, _("End dossier access?"), text, _("End access"), end_access)
+
     def _ask_remove(self, page: ft.Page, person: Participant) -> None:
-        def confirm() -> None:
-            page.pop_dialog()
+        def remove() -> None:
             removed = self.vm.remove_person(person.id)
             error = self.vm.remove_error
             self.remove_error.content = message(error, error=True) if error else None
             self.remove_error.visible = not removed and bool(error)
             if removed:
                 self._show_people()
-            self.control.update()
 
-        dialog = ft.AlertDialog(
-            modal=True,
-            title=ft.Text(_("Remove from the case?")),
-            content=ft.Text(self.vm.confirm_text(person)),
-            actions=[
-                ft.TextButton(content=_("Cancel"), on_click=page.pop_dialog, height=TOUCH),
-                ft.FilledButton(content=_("Remove"), on_click=confirm, height=TOUCH),
-            ],
-        )
-        page.show_dialog(dialog)
-        page.update()
+        text = self.vm.confirm_text(person)
+        self._confirm(page, _("Remove from the case?"), text, _("Remove"), remove)
 
     def _use_own_account(self) -> None:
         own = self.vm.own_account_id or ""
