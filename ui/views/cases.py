@@ -97,21 +97,26 @@ class CasesView:
             ],
             visible=False,
         )
-        rows: list[ft.Control] = [ft.Row(controls=[self.search])]
+        search_row = ft.Row(controls=[self.search])
+        count_row: ft.Control = self.count
         if on_new is not None:
             new = ft.FilledButton(
                 content=_("New contact"), icon=ft.Icons.ADD, on_click=on_new, height=48
             )
-            if phone:  # no room beside the search field: a row of its own
-                rows.append(ft.Row(controls=[new], alignment=ft.MainAxisAlignment.END))
+            if phone:  # no room beside the search field: beside the count, so the list keeps
+                # the room a row of its own took (a phone showed 2½ cases)
+                count_row = ft.Row(
+                    controls=[ft.Container(content=self.count, expand=True), new],
+                    vertical_alignment=ft.CrossAxisAlignment.CENTER,
+                )
             else:
-                rows[0] = ft.Row(controls=[self.search, new])
+                search_row = ft.Row(controls=[self.search, new])
         self.control = ft.Column(
             controls=[
-                *rows,
+                search_row,
                 self.loading,
                 ft.Row(controls=list(self.chips.values()), wrap=True, spacing=8),
-                self.count,
+                count_row,
                 self.list,
             ],
             expand=True,

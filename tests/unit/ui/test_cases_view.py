@@ -88,3 +88,32 @@ def test_a_tile_is_a_few_controls_with_every_text() -> None:
     assert _count(case_tile(plain)) == 4
     two = CaseRow("c3", "Cor", "x · contact y", (row.badges[0], row.badges[0]), False)
     assert len(texts_under(case_tile(two))) == 4
+
+
+def test_on_a_phone_new_contact_shares_the_count_row_so_the_list_keeps_its_room(
+    store: CaseStore,
+) -> None:
+    vm = CasesViewModel(store, today=lambda: TODAY)
+    vm.load()
+    for phone in (True, False):
+        view = CasesView(
+            vm, on_activity=lambda: None, on_open=lambda _id: None, on_new=lambda: None, phone=phone
+        )
+        rows = view.control.controls
+        assert rows[-1] is view.list
+        # Search, progress, chips, count (with "New contact" beside it on a phone), the list.
+        assert len(rows) == 5
+        with_button = [r for r in rows if _has_new(r)]
+        assert len(with_button) == 1
+        assert (with_button[0] is rows[3]) is phone  # beside the count on a phone
+        assert (with_button[0] is rows[0]) is not phone  # beside the search field otherwise
+
+
+def _has_new(control: Any) -> bool:
+    if isinstance(control, ft.FilledButton) and control.icon == ft.Icons.ADD:
+        return True
+    children = list(getattr(control, "controls", None) or [])
+    content = getattr(control, "content", None)
+    if isinstance(content, ft.Control):
+        children.append(content)
+    return any(_has_new(c) for c in children)
