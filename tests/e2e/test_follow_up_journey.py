@@ -123,7 +123,7 @@ def open_case(app: App, seeded: Seeded) -> None:
     app.type_into("Wachtzin of pincode", PASSPHRASE)
     app.button("Ontgrendelen", exact=True).click()
     app.see("Mijn casussen")
-    app.see(r"Afspraak te laat|afspraak te laat")
+    app.see(r"Afspraak \d+ dagen? te laat|afspra(ak|ken) te laat")
     app.tap(app.p.locator("flt-semantics").filter(has_text=seeded.resident).last)
     app.see("Samen naar de supermarkt lopen")
     app.shot("case-before-follow-up")

@@ -90,7 +90,7 @@ def test_seeded_cases_show_badges_and_search_narrows(
     app.type_into("Wachtzin of pincode", PASSPHRASE)
     app.button("Ontgrendelen", exact=True).click()
     app.see("Mijn casussen")
-    app.see(r"MDO te laat \(\d+ dag")
+    app.see(r"MDO \d+ dagen? te laat")
     app.see(r"afspra(ak|ken) te laat")  # 1 afspraak, 2 afspraken
     app.shot("my-cases-seeded")
     before = count_cases(app)

@@ -202,7 +202,7 @@ def test_the_case_screen_shows_the_case(store: CaseStore) -> None:
     assert [line.owner for line in lines] == ["Sanne de Bruijn", "Daan Verhoeven"]
     assert lines[0].text == "Sanne de Bruijn · uiterlijk 19-11-2026"
     assert lines[0].badge is not None and lines[0].badge.kind is BadgeKind.DANGER
-    assert lines[0].badge.text == "Afspraak te laat (5 dagen)"
+    assert lines[0].badge.text == "Afspraak 5 dagen te laat"
     assert vm.measurement_lines() == ["Bij het eerste contact (04-11-2026): welzijn 4"]
     assert vm.meeting_action == "Vervolgoverleg nu starten"
 
@@ -211,7 +211,7 @@ def test_no_mdo_needed_with_a_reason(store: CaseStore) -> None:
     case_id = fresh_case(store, contact=TODAY - timedelta(days=12))
     vm = case_vm(store, case_id)
     badge = vm.mdo_badge
-    assert badge is not None and badge.text == "MDO bijna (2 dagen over)"
+    assert badge is not None and badge.text == "MDO: nog 2 dagen"
     assert vm.can_decide_no_meeting
     assert vm.decide_no_meeting(reason=" ", on=dates.short(TODAY)) == {
         "reason": "Schrijf op waarom er geen MDO nodig is."

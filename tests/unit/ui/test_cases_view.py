@@ -73,7 +73,7 @@ def test_a_tile_is_a_few_controls_with_every_text() -> None:
         "c1",
         "Anna Jansen",
         "Eerste contact · contact 20-11-2026",
-        (Badge("MDO te laat (2 dagen)", BadgeKind.DANGER),),
+        (Badge("MDO 2 dagen te laat", BadgeKind.DANGER),),
         False,
         "MDO uiterlijk 02-12-2026",
     )
@@ -81,7 +81,7 @@ def test_a_tile_is_a_few_controls_with_every_text() -> None:
     assert texts_under(tile) == [
         "Anna Jansen",
         "Eerste contact · contact 20-11-2026\nMDO uiterlijk 02-12-2026",
-        "MDO te laat (2 dagen)",
+        "MDO 2 dagen te laat",
     ]
     assert _count(tile) == 6  # tile, column, two texts, the badge and its text
     plain = CaseRow("c2", "Bram", "Afgesloten · contact 01-01-2026", (), False)

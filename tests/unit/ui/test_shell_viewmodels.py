@@ -242,13 +242,13 @@ def test_badges() -> None:
     today = Deadline(TODAY, DeadlineState.DUE_SOON, 0)
     met = Deadline(TODAY, DeadlineState.MET, 1)
     assert [b.text for b in badges_for(summary(CaseStage.CONTACT, late))] == [
-        "MDO te laat (3 dagen)"
+        "MDO 3 dagen te laat"
     ]
     assert badges_for(summary(CaseStage.CONTACT, late))[0].kind is BadgeKind.DANGER
     assert [(b.text, b.kind) for b in badges_for(summary(CaseStage.CONTACT, soon))] == [
-        ("MDO bijna (2 dagen over)", BadgeKind.WARNING)
+        ("MDO: nog 2 dagen", BadgeKind.WARNING)
     ]
-    assert badges_for(summary(CaseStage.CONTACT, today))[0].text == "MDO vandaag"
+    assert badges_for(summary(CaseStage.CONTACT, today))[0].text == "MDO: uiterlijk vandaag"
     assert [b.text for b in badges_for(summary(CaseStage.AGREEMENTS_RUNNING, met, 1))] == [
         "1 afspraak te laat"
     ]
