@@ -29,6 +29,10 @@ The agreement clock
   (``default_agreement_due``); that is also the last day within the norm.
 - A due date before the meeting is wrong. A due date after meeting + 42 is allowed only with a
   non-blank reason, and is then flagged as outside the norm (``is_outside_norm``).
+- A due date more than ``AGREEMENT_LIMIT_DAYS`` (365) days after the meeting is refused even with
+  a reason (``is_past_limit``). The issue is silent on this; a date a year or more ahead is almost
+  always a typed year (2028 for 2027), and an agreement that far ahead belongs in a later meeting.
+  The message asks for an earlier date, not for a reason.
 - ``OPEN`` runs like the MDO clock (``ON_TRACK`` / ``DUE_SOON`` / ``OVERDUE``, same thresholds).
 - ``DONE`` on or before the due day -> ``MET``; after it -> ``MET_LATE`` ("done late").
   ``days_left`` is frozen at ``due - done_on``.
@@ -66,6 +70,7 @@ from models.i18n import _
 
 MEETING_WINDOW_DAYS: Final = 14
 AGREEMENT_WINDOW_DAYS: Final = 42
+AGREEMENT_LIMIT_DAYS: Final = 365
 DUE_SOON_DAYS: Final = 3
 
 
@@ -184,6 +189,16 @@ def is_outside_norm(meeting_date: date, due_date: date) -> bool:
     return due_date > default_agreement_due(meeting_date)
 
 
+def latest_agreement_due(meeting_date: date) -> date:
+    """The last due date accepted at all (with a reason): a year after the meeting."""
+    return meeting_date + timedelta(days=AGREEMENT_LIMIT_DAYS)
+
+
+def is_past_limit(meeting_date: date, due_date: date) -> bool:
+    """Whether ``due_date`` lies more than a year after the meeting: refused, even with a reason."""
+    return due_date > latest_agreement_due(meeting_date)
+
+
 def agreement_due_problems(
     *, meeting_date: date, due_date: date, outside_norm_reason: str
 ) -> list[FieldProblem]:
@@ -194,7 +209,17 @@ def agreement_due_problems(
     problems: list[FieldProblem] = []
     if due_date < meeting_date:
         problems.append(FieldProblem("due_date", _("The due date cannot be before the meeting.")))
-    if is_outside_norm(meeting_date, due_date) and not outside_norm_reason.strip():
+    elif is_past_limit(meeting_date, due_date):
+        problems.append(
+            FieldProblem(
+                "due_date",
+                _(
+                    "This due date is more than a year after the meeting. Choose an earlier date; "
+                    "a later step can be agreed at a next meeting."
+                ),
+            )
+        )
+    elif is_outside_norm(meeting_date, due_date) and not outside_norm_reason.strip():
         problems.append(
             FieldProblem(
                 "outside_norm_reason",

@@ -23,7 +23,7 @@ from datetime import date
 from enum import StrEnum
 
 from models import queries
-from models.deadlines import default_agreement_due, is_outside_norm
+from models.deadlines import default_agreement_due, is_outside_norm, latest_agreement_due
 from models.domain import (
     Agreement,
     AgreementStatus,
@@ -357,6 +357,11 @@ class MeetingViewModel:
     def default_due(self) -> date:
         """The due date a new agreement gets, also the last day within the six-week norm."""
         return default_agreement_due(self.meeting_date)
+
+    @property
+    def latest_due(self) -> date:
+        """The last due date accepted at all (with a reason): the date picker stops there."""
+        return latest_agreement_due(self.meeting_date)
 
     def outside_norm(self, due_date: date) -> bool:
         """Whether ``due_date`` is past six weeks after the meeting (then it needs a reason)."""

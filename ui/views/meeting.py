@@ -77,6 +77,7 @@ class AgreementCard:
             ),
             text_size=BIG - 2,
             first=self.vm.meeting_date,
+            last=self.vm.latest_due,
         )
         self.reason = ft.TextField(
             label=_("Why later than six weeks? (agreement {n})").format(n=number),

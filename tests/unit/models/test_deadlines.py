@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from models.calendar import today_in_amsterdam
 from models.deadlines import (
+    AGREEMENT_LIMIT_DAYS,
     AGREEMENT_WINDOW_DAYS,
     DUE_SOON_DAYS,
     MEETING_WINDOW_DAYS,
@@ -28,6 +29,8 @@ from models.deadlines import (
     default_agreement_due,
     first_held_on,
     is_outside_norm,
+    is_past_limit,
+    latest_agreement_due,
     meeting_deadline,
     meeting_due,
     most_urgent,
@@ -283,7 +286,7 @@ def test_due_within_the_norm_never_needs_a_reason(meeting: date, days: int, reas
 
 @given(
     dates,
-    st.integers(min_value=AGREEMENT_WINDOW_DAYS + 1, max_value=5000),
+    st.integers(min_value=AGREEMENT_WINDOW_DAYS + 1, max_value=AGREEMENT_LIMIT_DAYS),
     st.text(alphabet=" \t\n\r\u00a0\u2003"),
 )
 def test_due_past_the_norm_without_reason_is_always_a_problem(
@@ -292,6 +295,40 @@ def test_due_past_the_norm_without_reason_is_always_a_problem(
     due = meeting + timedelta(days=days)
     problems = agreement_due_problems(meeting_date=meeting, due_date=due, outside_norm_reason=blank)
     assert [p.field for p in problems] == ["outside_norm_reason"]
+
+
+def test_the_limit_is_a_year_after_the_meeting_counting_leap_days() -> None:
+    assert latest_agreement_due(date(2026, 4, 1)) == date(2027, 4, 1)
+    assert latest_agreement_due(date(2027, 4, 1)) == date(2028, 3, 31)  # 2028 has 29 February
+    meeting = date(2026, 4, 1)
+    assert not is_past_limit(meeting, meeting + timedelta(days=AGREEMENT_LIMIT_DAYS))
+    assert is_past_limit(meeting, meeting + timedelta(days=AGREEMENT_LIMIT_DAYS + 1))
+
+
+@given(dates, st.integers(min_value=AGREEMENT_LIMIT_DAYS + 1, max_value=5000), st.text())
+def test_due_past_a_year_is_refused_on_the_date_whatever_the_reason(
+    meeting: date, days: int, reason: str
+) -> None:
+    due = meeting + timedelta(days=days)
+    problems = agreement_due_problems(
+        meeting_date=meeting, due_date=due, outside_norm_reason=reason
+    )
+    assert [p.field for p in problems] == ["due_date"]
+    assert "year" in problems[0].message
+
+
+@given(
+    dates,
+    st.integers(min_value=AGREEMENT_WINDOW_DAYS + 1, max_value=AGREEMENT_LIMIT_DAYS),
+    st.text(min_size=1).filter(str.strip),
+)
+def test_due_past_the_norm_within_a_year_is_fine_with_a_reason(
+    meeting: date, days: int, reason: str
+) -> None:
+    due = meeting + timedelta(days=days)
+    assert (
+        agreement_due_problems(meeting_date=meeting, due_date=due, outside_norm_reason=reason) == []
+    )
 
 
 @pytest.mark.parametrize(

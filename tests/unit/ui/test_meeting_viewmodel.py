@@ -123,6 +123,29 @@ def test_a_date_past_six_weeks_needs_a_reason_and_is_not_saved_without(
     assert vm.next() and vm.step is Step.WELLBEING
 
 
+def test_a_date_over_a_year_ahead_is_refused_even_with_a_reason(
+    store: CaseStore, case_id: str
+) -> None:
+    vm = MeetingViewModel.open(store, case_id, today=TODAY)
+    vm.go_to(Step.AGREEMENTS)
+    row = vm.add_agreement("Verhuizen naar een benedenwoning")
+    assert row is not None
+    assert vm.latest_due == TODAY + timedelta(days=365)
+    typo = TODAY + timedelta(days=366 + 42)  # the year typed one too high
+    vm.update_agreement(
+        row.saved.id, due_date=typo, outside_norm_reason="Wachtlijst bij de woningcorporatie"
+    )
+    assert list(row.errors) == ["due_date"]
+    assert "jaar" in row.errors["due_date"]  # Dutch, next to the date
+    assert row.saved.due_date == TODAY + timedelta(days=42)
+    assert queries.case_file(store, case_id).agreements[0].due_date == TODAY + timedelta(days=42)
+    assert not vm.next() and vm.step is Step.AGREEMENTS
+
+    vm.update_agreement(row.saved.id, due_date=vm.latest_due)
+    assert row.errors == {}
+    assert queries.case_file(store, case_id).agreements[0].due_date == vm.latest_due
+
+
 def test_the_owner_can_be_anyone_at_the_table(store: CaseStore, case_id: str) -> None:
     vm = MeetingViewModel.open(store, case_id, today=TODAY)
     nurse = vm.add_participant(
