@@ -102,12 +102,17 @@ def test_seeded_cases_show_badges_and_search_narrows(
     app.shot("search")
     app.type_into("Zoek op naam", "")
     app.p.wait_for_function(f"() => {COUNT_JS} == {before}", timeout=10_000)
-    app.p.get_by_role("checkbox", name="Afgesloten").click()
+    chips = [app.p.get_by_role("checkbox", name=n, exact=True) for n in FILTER_CHIPS]
+    tops = {round(chip.bounding_box()["y"]) for chip in chips}
+    assert len(tops) == 1, "the filter chips are one row (on a phone it scrolls sideways)"
+    app.tap(app.p.get_by_role("checkbox", name="Afgesloten"))  # scrolled into view on a phone
     app.see("Afgesloten · contact")
     app.p.wait_for_function(f"() => {COUNT_JS} > 0 && {COUNT_JS} < {before}", timeout=10_000)
     app.p.wait_for_timeout(300)
     app.shot("filter-closed")
 
+
+FILTER_CHIPS = ("Open", "Wacht op MDO", "Afspraken lopen", "Afgesloten")
 
 COUNT_JS = """(() => {
   const el = [...document.querySelectorAll('flt-semantics')].find(

@@ -84,6 +84,16 @@ class CasesView:
             )
             for f in CaseFilter
         }
+        # On a phone the chips wrapped onto two rows and took room from the list: one row
+        # there that scrolls sideways instead (#3). A tablet has the width for one row anyway.
+        self.chip_row = ft.Row(
+            controls=list(self.chips.values()),
+            wrap=not phone,
+            scroll=ft.ScrollMode.ALWAYS if phone else None,  # the bar shows there is more
+            height=TOUCH + 8 if phone else None,  # room for the bar under the chips
+            vertical_alignment=ft.CrossAxisAlignment.START,
+            spacing=8,
+        )
         self.count = ft.Text(size=14)
         self._more_button: ft.Control | None = None
         # The list grows by a page when scrolled near its end (and by the "show more" button).
@@ -115,7 +125,7 @@ class CasesView:
             controls=[
                 search_row,
                 self.loading,
-                ft.Row(controls=list(self.chips.values()), wrap=True, spacing=8),
+                self.chip_row,
                 count_row,
                 self.list,
             ],

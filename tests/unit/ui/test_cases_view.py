@@ -117,3 +117,17 @@ def _has_new(control: Any) -> bool:
     if isinstance(content, ft.Control):
         children.append(content)
     return any(_has_new(c) for c in children)
+
+
+def test_on_a_phone_the_chips_are_one_row_that_scrolls_sideways(store: CaseStore) -> None:
+    vm = CasesViewModel(store, today=lambda: TODAY)
+    vm.load()
+    phone = CasesView(vm, on_activity=lambda: None, phone=True)
+    tablet = CasesView(vm, on_activity=lambda: None, phone=False)
+    for view in (phone, tablet):
+        assert view.chip_row in view.control.controls
+        assert view.chip_row.controls == list(view.chips.values())
+    # Wrapped onto two rows on a phone they took room from the list (#3); the bar shows there
+    # are more chips to the right.
+    assert not phone.chip_row.wrap and phone.chip_row.scroll is ft.ScrollMode.ALWAYS
+    assert tablet.chip_row.wrap and tablet.chip_row.scroll is None
