@@ -9,9 +9,10 @@ They hold nothing the dossier does not hold, and can be rebuilt from it at any t
 Derived columns are computed when a row is written, so the queries only compare and count:
 ``report_case.first_held_on`` (the first meeting held, the one the 14-day clock looks at) and
 ``mdo_days`` (contact -> that meeting, in days); ``report_agreement.meeting_held_on`` and
-``done_days`` (meeting -> done, in days, for done agreements), and the owner's name, account
-and organisation (an organisation only for a professional owner), copied from the participant so
-the overdue list and the split per organisation need no join with the participants.
+``done_days`` (meeting -> done, in days, for done agreements), and the owner's name, account,
+organisation (an organisation only for a professional owner) and whether they were taken off the
+case (``owner_removed``, migration 0005), copied from the participant so the overdue list and the
+split per organisation need no join with the participants.
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ class ReportParticipant(ServerModel, table=True):
     name: str = Field(default="", sa_column=Column(Text, nullable=False))
     organisation_id: str | None = Field(default=None, max_length=100)
     account_id: uuid.UUID | None = None
+    removed: bool = False  # taken off the case: ``removed_on`` set (server/sync_push.py)
 
 
 class ReportMeeting(ServerModel, table=True):
@@ -101,6 +103,7 @@ class ReportAgreement(ServerModel, table=True):
     owner_name: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     owner_account_id: uuid.UUID | None = None
     owner_organisation_id: str | None = Field(default=None, max_length=100)
+    owner_removed: bool = False  # the owner was taken off the case: someone must take it over
     what: str = Field(default="", sa_column=Column(Text, nullable=False))
     due_date: date | None = None
     status: str = Field(default="open", max_length=20)

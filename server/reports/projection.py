@@ -7,8 +7,8 @@
   select and an update of many rows for the rows that copy columns from the changed ones, whatever
   the batch size. ``project(session, record)`` is the same for one record.
 - ``rebuild(connection)``: empties the read model and fills it again from ``dossier_record``;
-  migration 0002 runs it once. A later migration that changes these tables brings its own
-  back-fill.
+  migration 0002 runs it once, writing only the columns its tables have then (``existing``). A
+  later migration that changes these tables brings its own back-fill (0005: ``owner_removed``).
 
 Values are read as the devices send them (``models/changes.py``): dates as ISO text, enums as their
 value, ids as UUID text. A value of the wrong shape becomes NULL (empty text for texts) in the read
@@ -31,7 +31,19 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from datetime import date
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    inspect,
+    select,
+    update,
+)
+from sqlalchemy import column as sql_column
+from sqlalchemy import table as sql_table
 from sqlmodel import Session, col
 
 from server import bulk
@@ -49,6 +61,7 @@ Row = dict[str, Any]
 AGREEMENT_STATUSES = frozenset({"open", "done", "cancelled"})
 MEASUREMENT_MOMENTS = frozenset({"contact", "meeting", "six_weeks", "later"})
 PARTICIPANT_ROLES = frozenset({"resident", "network", "professional"})
+REMOVED_FIELD = "removed_on"  # on a participant: taken off the case (server.sync_push)
 _CHUNK = 2_000
 
 # -- values from the wire ------------------------------------------------------------------------
@@ -132,6 +145,8 @@ def participant_row(
         "name": parse_text(fields.get("name")),
         "organisation_id": organisation[:100] if isinstance(organisation, str) else None,
         "account_id": parse_uuid(fields.get("account_id")),
+        # The server's own rule for membership (``server/sync_push.py``): any value takes part.
+        "removed": fields.get(REMOVED_FIELD) is not None,
     }
 
 
@@ -153,12 +168,18 @@ def agreement_status(value: object) -> str:
 def owner_columns(participant: Mapping[str, Any] | None) -> Row:
     """The owner's columns of an agreement, from the owner's ``participant_row`` (or None)."""
     if participant is None:
-        return {"owner_name": None, "owner_account_id": None, "owner_organisation_id": None}
+        return {
+            "owner_name": None,
+            "owner_account_id": None,
+            "owner_organisation_id": None,
+            "owner_removed": False,
+        }
     professional = participant["role"] == "professional"
     return {
         "owner_name": participant["name"],
         "owner_account_id": participant["account_id"],
         "owner_organisation_id": participant["organisation_id"] if professional else None,
+        "owner_removed": bool(participant["removed"]),
     }
 
 
@@ -221,7 +242,7 @@ _KEYS = {
 _PART_ENTITIES = ("participant", "meeting", "agreement", "measurement")
 _RECORDS: Table = DossierRecord.__table__  # type: ignore[attr-defined]
 _CHANGES: Table = ChangeRow.__table__  # type: ignore[attr-defined]
-_OWNER_COLUMNS = ("owner_name", "owner_account_id", "owner_organisation_id")
+_OWNER_COLUMNS = ("owner_name", "owner_account_id", "owner_organisation_id", "owner_removed")
 
 
 class RecordState(Protocol):
@@ -646,10 +667,20 @@ def _records(connection: Connection, entity: str) -> Iterator[tuple[uuid.UUID, u
         yield record_id, case_id, fields if isinstance(fields, dict) else {}
 
 
-def _insert(connection: Connection, table: Any, rows: Iterable[Row]) -> int:
+def _insert(
+    connection: Connection, table: Any, rows: Iterable[Row], *, existing: bool = False
+) -> int:
+    """Insert ``rows``; with ``existing`` only the columns the table has in the database (an
+    older migration fills the tables as they were then, a later one adds and fills the rest)."""
+    keep: set[str] | None = None
+    if existing:
+        # A plain table of those columns: the model's would add its defaults for the others.
+        keep = {c["name"] for c in inspect(connection).get_columns(_t(table).name)}
+        columns = (sql_column(c.name, c.type) for c in _t(table).columns if c.name in keep)
+        table = sql_table(_t(table).name, *columns)
     count, chunk = 0, []
     for row in rows:
-        chunk.append(row)
+        chunk.append(row if keep is None else {k: v for k, v in row.items() if k in keep})
         if len(chunk) >= _CHUNK:
             connection.execute(insert(table), chunk)
             count, chunk = count + len(chunk), []
@@ -659,8 +690,11 @@ def _insert(connection: Connection, table: Any, rows: Iterable[Row]) -> int:
     return count
 
 
-def rebuild(connection: Connection) -> dict[str, int]:
-    """Fill the read model from the dossier's current records; the rows written per table."""
+def rebuild(connection: Connection, *, existing: bool = False) -> dict[str, int]:
+    """Fill the read model from the dossier's current records; the rows written per table.
+
+    ``existing``: write only the columns the tables have in the database (migration 0002, which
+    runs before the migrations that add columns)."""
     for table in _TABLES:
         connection.execute(delete(table))
     case_records = list(_records(connection, "case"))
@@ -697,10 +731,12 @@ def rebuild(connection: Connection) -> dict[str, int]:
             )
 
     counts = {
-        "report_meeting": _insert(connection, ReportMeeting, meetings),
-        "report_case": _insert(connection, ReportCase, cases()),
-        "report_participant": _insert(connection, ReportParticipant, participants),
-        "report_agreement": _insert(connection, ReportAgreement, agreements()),
+        "report_meeting": _insert(connection, ReportMeeting, meetings, existing=existing),
+        "report_case": _insert(connection, ReportCase, cases(), existing=existing),
+        "report_participant": _insert(
+            connection, ReportParticipant, participants, existing=existing
+        ),
+        "report_agreement": _insert(connection, ReportAgreement, agreements(), existing=existing),
         "report_measurement": _insert(
             connection,
             ReportMeasurement,
@@ -709,6 +745,7 @@ def rebuild(connection: Connection) -> dict[str, int]:
                 for m, c, f in _records(connection, "measurement")
                 if c in present
             ),
+            existing=existing,
         ),
     }
     return counts

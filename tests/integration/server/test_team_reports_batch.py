@@ -4,9 +4,10 @@ exactly where pushing the same mutations one by one ends, on SQLite and PostgreS
 One scenario is played twice in one database with its own record ids: once as a few large
 batches, once one mutation per push. The batches hold several changes to the same records, a
 resident renamed after its case was written, a meeting moved after its agreements, an owner
-renamed, malformed values, a part changed before and after its case's deletion in the same batch,
-the case deleted and created again in one batch, and a case coming back in a later push. After
-every phase the five report tables, with the ids mapped back to their names, are the same.
+renamed, an owner taken off the case in the same batch and in a later one, malformed values, a
+part changed before and after its case's deletion in the same batch, the case deleted and created
+again in one batch, and a case coming back in a later push. After every phase the five report
+tables, with the ids mapped back to their names, are the same.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ def phases(account: str) -> list[list[Step]]:
                                      "wellbeing": 5, "positive_health": {"meaningfulness": 7}}),
             (meeting, "M1", up, {"held_on": "2026-09-15"}),
             (participant, "P2", up, {"name": "Buurvrouw"}),
+            (participant, "P2", up, {"removed_on": "2026-10-02"}),  # A1's owner, taken off
             (agreement, "A1", up, {"done_on": "1 oktober"}),  # malformed: NULL, no failure
             (agreement, "A1", up, {"done_on": "2026-10-03"}),
             (resident, "R", up, {"name": "Bewoner twee"}),
@@ -88,6 +90,10 @@ def phases(account: str) -> list[list[Step]]:
                                    "done_on": "2026-09-30"}),
             (agreement, "A1", gone, {}),
             (resident, "R", gone, {}),
+            (agreement, "A2", up, {"owner_id": "@P5"}),
+        ],
+        [  # A2's owner is taken off the case in a later push
+            (participant, "P5", up, {"removed_on": "2026-11-20"}),
         ],
     ]  # fmt: skip
 
@@ -150,5 +156,7 @@ def test_a_batch_projects_as_its_mutations_one_by_one(world: World, engine: Engi
     assert sorted(agreements) == ["A2", "A3"]
     # A3: meeting M1 held 14-09, done 30-09 (16 days), owned by the professional.
     assert agreements["A3"][-2:] == (datetime(2026, 9, 14).date(), 16)
-    assert agreements["A3"][4:7] == ("Pro", pro.account_id, "ggd")
+    assert agreements["A3"][4:8] == ("Pro", pro.account_id, "ggd", False)
+    # A2: its owner P5 (a network member) was taken off the case after A2 was written.
+    assert agreements["A2"][3:8] == ("P5", "Later", None, None, True)
     assert [row[0] for row in final["report_measurement"]] == ["X2"]

@@ -15,6 +15,8 @@ from models.domain import (
     Consent,
     Measurement,
     MeasurementMoment,
+    Participant,
+    ParticipantRole,
     Resident,
 )
 from server.reports.projection import (
@@ -23,9 +25,11 @@ from server.reports.projection import (
     case_row,
     days_between,
     measurement_row,
+    owner_columns,
     parse_day,
     parse_score,
     parse_uuid,
+    participant_row,
 )
 
 CASE = uuid.uuid4()
@@ -123,6 +127,54 @@ def test_a_measurement_row_spreads_positive_health_over_columns() -> None:
     assert row["ph_mental_wellbeing"] == 6
     assert row["ph_meaningfulness"] is None  # 11 is out of range
     assert row["ph_bodily_functions"] is None
+
+
+@pytest.mark.parametrize(
+    ("removed_on", "removed"),
+    [
+        (None, False),
+        ("2026-11-20", True),
+        ("20 november", True),  # any value takes someone off the case, as for membership
+    ],
+)
+def test_a_participant_row_says_whether_they_were_taken_off_the_case(
+    removed_on: object, removed: bool
+) -> None:
+    person = Participant(
+        case_id=str(CASE),
+        role=ParticipantRole.PROFESSIONAL,
+        name="Kees Smit",
+        organisation_id="ggd",
+    )
+    fields = fields_of(person) | {"removed_on": removed_on}
+    assert participant_row(uuid.UUID(person.id), CASE, fields)["removed"] is removed
+
+
+def test_an_agreement_copies_whether_its_owner_was_taken_off_the_case() -> None:
+    owner = Participant(
+        case_id=str(CASE),
+        role=ParticipantRole.PROFESSIONAL,
+        name="Kees Smit",
+        organisation_id="ggd",
+        removed_on=date(2026, 11, 20),
+    )
+    row = participant_row(uuid.UUID(owner.id), CASE, fields_of(owner))
+    assert row["removed"] is True
+    agreement = Agreement(
+        case_id=str(CASE),
+        meeting_id=str(uuid.uuid4()),
+        what="Post",
+        owner_id=owner.id,
+        due_date=date(2026, 10, 27),
+    )
+    projected = agreement_row(
+        uuid.uuid4(), CASE, fields_of(agreement), meeting_held_on=None, owner=row
+    )
+    # The name and organisation stay: the team lead sees who had it, marked.
+    assert (projected["owner_name"], projected["owner_organisation_id"]) == ("Kees Smit", "ggd")
+    assert projected["owner_removed"] is True
+    assert owner_columns(row | {"removed": False})["owner_removed"] is False
+    assert owner_columns(None)["owner_removed"] is False  # no owner: nobody left
 
 
 def test_days_between() -> None:
