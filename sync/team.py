@@ -27,6 +27,7 @@ from sync.errors import NotEnrolledError, ServerError
 from sync.team_protocol import (
     TEAM_MONITORING_PATH,
     TEAM_OVERDUE_PATH,
+    TEAM_PROTOCOL_VERSION,
     MonitoringFigures,
     OverdueReport,
 )
@@ -97,7 +98,8 @@ def fetch_answers(
     """Fetch both answers and keep them. Raises ``SyncError`` (offline, refused, ...)."""
     session = _session(store, client_factory)
     try:
-        overdue_body = session.get_json(TEAM_OVERDUE_PATH)
+        # The version tells the server which fields this app reads (sync.team_protocol).
+        overdue_body = session.get_json(TEAM_OVERDUE_PATH, {"protocol": str(TEAM_PROTOCOL_VERSION)})
         figures_body = session.get_json(TEAM_MONITORING_PATH, _period(start, end))
     except ServerError as error:
         if error.code == WRONG_ROLE:

@@ -12,6 +12,23 @@ Rules, the same as on the device (``models/deadlines.py``), counted in calendar 
   **MDO due soon**: 0..3 days left (``days_late`` -3..0).
 - **Agreement overdue**: status open and ``today > due_date``; due soon: open, 0..3 days left.
 - Items are sorted by ``days_late`` descending (most late first), then due date, then case id.
+- ``owner_removed``: the agreement's owner was taken off the case (``removed_on`` on their
+  participant record, issue #5). The item keeps their name; the app marks it "(no longer taking
+  part)", because the agreement needs handing over. Always false for an MDO.
+
+Versions (``TEAM_PROTOCOL_VERSION``). The models are ``extra="forbid"``, so an app that does not
+know a field refuses the whole answer ("invalid_response") and the dashboard would stay on its
+cached answer for good. A field is therefore only ever sent to an app that asks for it: the app
+sends ``?protocol=N`` with ``GET /api/v1/team/overdue``, and the server leaves out every field of
+a later version (``OVERDUE_FIELDS_SINCE``). An app from before version 2 sends no ``protocol``
+(read as 1) and gets exactly the answer it knows, without ``owner_removed``: its team lead sees the
+plain name as before. A new field always has a default, so a new app reading an older server's
+answer, or an answer cached before the field, gets the default (``owner_removed`` false). Leaving
+the field out only when false would not do: an old app would then break on exactly the answers
+that hold a removed owner.
+
+- 1: the first version (issue #6).
+- 2: ``OverdueItem.owner_removed``.
 
 Monitoring figures for a period (``start``..``end`` inclusive, by contact date for the MDO figures
 and by meeting date for the agreement figures; default: the last half year up to today):
@@ -51,6 +68,9 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 TEAM_OVERDUE_PATH = "/api/v1/team/overdue"
+TEAM_PROTOCOL_VERSION = 2  # what this app reads; the query parameter ``protocol``
+# The fields of OverdueItem that came after version 1, by the version that brought them.
+OVERDUE_FIELDS_SINCE: dict[str, int] = {"owner_removed": 2}
 TEAM_MONITORING_PATH = "/api/v1/team/monitoring"
 DUE_SOON_DAYS = 3
 STORIES_LIMIT = 50  # a report shows a handful of stories beside the figures
@@ -80,6 +100,7 @@ class OverdueItem(_Wire):
     professional_name: str | None = None  # the participant's name
     organisation_id: str | None = None  # as the device records it: a partner slug, e.g. "ggd"
     organisation_name: str | None = None  # network members and residents have none
+    owner_removed: bool = False  # the owner was taken off the case (version 2, see above)
 
 
 class OverdueReport(_Wire):

@@ -12,7 +12,9 @@ The rules are those of ``models/deadlines.py`` (see the protocol module's docstr
 Who is on it: for an agreement its owner participant; for an MDO the professional who took the
 contact, i.e. the account that brought the case to the server, with the name and organisation of
 the case's participant linked to that account (when there is none: no name, and the case's own
-organisation).
+organisation). An agreement whose owner was taken off the case (``removed_on``) keeps that owner's
+name and says so in ``owner_removed``: it waits for someone to take it over (always false for an
+MDO).
 
 The items are built with ``model_construct`` (no second validation of values that come typed from
 the database: a list of thousands of items would spend most of its time there); the tests check
@@ -113,6 +115,7 @@ def agreement_items(
             col(a.owner_account_id),
             col(a.owner_name),
             col(a.owner_organisation_id),
+            col(a.owner_removed),
         )
         .join(c, col(c.case_id) == col(a.case_id))
         .where(
@@ -122,7 +125,7 @@ def agreement_items(
         )
     ).all()
     items = []
-    for agreement_id, case_id, what, due, resident, account, name, organisation in rows:
+    for agreement_id, case_id, what, due, resident, account, name, organisation, gone in rows:
         days_late = (today - due).days
         items.append(
             OverdueItem(
@@ -139,6 +142,7 @@ def agreement_items(
                 professional_name=name,
                 organisation_id=organisation,
                 organisation_name=organisation_name(organisation),
+                owner_removed=gone,
             )
         )
     return items

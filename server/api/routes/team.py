@@ -36,8 +36,10 @@ from server.reports.monitoring import monitoring_figures
 from server.reports.overdue import overdue_report
 from server.reports.scope import default_period, months_before, team_case_ids, team_of
 from sync.team_protocol import (
+    OVERDUE_FIELDS_SINCE,
     TEAM_MONITORING_PATH,
     TEAM_OVERDUE_PATH,
+    TEAM_PROTOCOL_VERSION,
     MonitoringFigures,
     OverdueReport,
 )
@@ -140,10 +142,14 @@ def _monitoring(
     )
 
 
-def _json(answer: OverdueReport | MonitoringFigures) -> Response:
+def _json(answer: OverdueReport | MonitoringFigures, *, protocol: int = 1) -> Response:
     """The answer as JSON, serialised once (the response model only documents it: validating a
-    list of thousands of items a second time would cost more than the queries)."""
-    return Response(content=answer.model_dump_json(), media_type="application/json")
+    list of thousands of items a second time would cost more than the queries). An overdue item
+    leaves out the fields of versions after ``protocol``: an older app refuses fields it does not
+    know (``sync.team_protocol``, "Versions")."""
+    later = {name for name, since in OVERDUE_FIELDS_SINCE.items() if since > protocol}
+    exclude = {"items": {"__all__": later}} if later and isinstance(answer, OverdueReport) else None
+    return Response(content=answer.model_dump_json(exclude=exclude), media_type="application/json")
 
 
 def _csv(content: bytes, name: str) -> Response:
@@ -154,15 +160,30 @@ def _csv(content: bytes, name: str) -> Response:
     )
 
 
+Protocol = Annotated[
+    int,
+    Query(
+        ge=1,
+        description=f"the team protocol version the app reads (1..{TEAM_PROTOCOL_VERSION}); "
+        "fields of later versions are left out. Default 1: apps from before the parameter",
+    ),
+]
+
+
 @router.get("/overdue", response_model=OverdueReport)
 def read_overdue(
-    request: Request, lead: TeamLead, session: SessionDep, engine: EngineDep, today: Day = None
+    request: Request,
+    lead: TeamLead,
+    session: SessionDep,
+    engine: EngineDep,
+    today: Day = None,
+    protocol: Protocol = 1,
 ) -> Response:
     """Overdue and due-soon MDOs and agreements of the team, most days late first."""
     report = _overdue(request, session, engine, lead, today)
     _log(session, lead, Action.READ, TEAM_OVERDUE_PATH, (i.case_id for i in report.items))
     session.commit()
-    return _json(report)
+    return _json(report, protocol=protocol)
 
 
 @router.get("/monitoring", response_model=MonitoringFigures)

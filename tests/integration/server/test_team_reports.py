@@ -30,6 +30,7 @@ from typing import Any
 import pytest
 from alembic import command
 from alembic.config import Config
+from pydantic import ConfigDict, ValidationError, create_model
 from pypdf import PdfReader
 from sqlalchemy import Engine, text
 from sqlmodel import Session, col, select
@@ -52,7 +53,7 @@ from server.db import MIGRATIONS, migrate, normalise_url
 from server.models.accounts import Role
 from server.models.audit import AuditEvent
 from sync.protocol import Entity, Mutation, Op, PushRequest
-from sync.team_protocol import MonitoringFigures, OverdueReport
+from sync.team_protocol import MonitoringFigures, OverdueItem, OverdueReport
 from tests.integration.server.world import Login, Org, World
 
 TODAY = date(2026, 11, 24)
@@ -746,3 +747,133 @@ def test_stories_are_the_most_recently_closed_up_to_the_limit(scene: Scene) -> N
     questions = [s["question"] for s in stories]
     assert questions[0] == f"Vraag {extra - 1}"  # closed 24-11: the most recent
     assert "Vraag 0" not in questions and "Vraag 4" not in questions
+
+
+# -- an owner taken off the case (issue #5): marked for the apps that read it --------------------
+
+Version1Item = create_model(  # OverdueItem as an app from before version 2 reads it
+    "Version1Item",
+    __config__=ConfigDict(extra="forbid", frozen=True),
+    **{
+        name: (field.annotation, field)
+        for name, field in OverdueItem.model_fields.items()
+        if name != "owner_removed"
+    },  # type: ignore[call-overload]
+)
+
+
+def owner_of(scene: Scene, agreement: str) -> uuid.UUID:
+    with Session(scene.world.engine) as session:
+        from server.models.reports import ReportAgreement
+
+        owner = session.exec(
+            select(ReportAgreement.owner_id).where(
+                ReportAgreement.agreement_id == uuid.UUID(scene.ids[agreement])
+            )
+        ).one()
+    assert owner is not None
+    return owner
+
+
+def take_off(scene: Scene, participant: uuid.UUID, case: uuid.UUID, day: str | None) -> None:
+    """What ``CaseStore.remove_participant`` sends: ``removed_on`` alone, then the cleared
+    fields (``day`` None: taken back, as a merge on another tablet could)."""
+    batch = [_upsert(Entity.PARTICIPANT, participant, case, removed_on=day)]
+    if day is not None:
+        batch.append(_upsert(Entity.PARTICIPANT, participant, case, relation=None, phone=None))
+    push(scene.world, scene.pro1, batch)
+
+
+def overdue_v2(scene: Scene) -> dict[str, dict[str, Any]]:
+    report = get(scene, OVERDUE, scene.lead1, today="2026-11-24", protocol="2")
+    return {i["agreement_id"] or i["case_id"]: i for i in report["items"]}
+
+
+def test_an_owner_taken_off_the_case_later_is_marked_only_for_apps_that_read_it(
+    scene: Scene,
+) -> None:
+    before = overdue_v2(scene)
+    assert not any(i["owner_removed"] for i in before.values())
+    take_off(scene, owner_of(scene, "A2"), case_id("A"), "2026-11-20")
+    items = overdue_v2(scene)
+    a2 = items[scene.ids["A2"]]
+    # Still named, with no account (network member) and no organisation, and marked.
+    assert (a2["professional_name"], a2["owner_removed"]) == ("Buurman A", True)
+    assert [k for k, i in items.items() if i["owner_removed"]] == [scene.ids["A2"]]
+    # An app that sends no version gets the answer it knows: no new field, valid for it.
+    old = get(scene, OVERDUE, scene.lead1, today="2026-11-24")
+    assert all("owner_removed" not in i for i in old["items"])
+    for item in old["items"]:
+        Version1Item.model_validate(item)
+    assert old["items"][0]["professional_name"] == "Buurman A"
+    with pytest.raises(ValidationError):  # why: it refuses a field it does not know
+        Version1Item.model_validate(a2)
+    # Taken back (another tablet's merge): no longer marked.
+    take_off(scene, owner_of(scene, "A2"), case_id("A"), None)
+    assert overdue_v2(scene)[scene.ids["A2"]]["owner_removed"] is False
+
+
+def test_an_agreement_given_to_someone_already_taken_off_in_the_same_push(scene: Scene) -> None:
+    a = case_id("A")
+    person = Participant(
+        case_id=str(a),
+        role=ParticipantRole.PROFESSIONAL,
+        name="Kees Smit",
+        organisation_id="pantein",
+        removed_on=d(11, 1),
+    )
+    agreement = Agreement(
+        case_id=str(a),
+        meeting_id=str(uuid.uuid4()),
+        what="Formulieren invullen",
+        owner_id=person.id,
+        due_date=d(11, 10),
+    )
+    push(
+        scene.world,
+        scene.pro1,
+        [mutation(person, a, fields_of(person)), mutation(agreement, a, fields_of(agreement))],
+    )
+    item = overdue_v2(scene)[agreement.id]
+    assert (item["professional_name"], item["organisation_name"]) == ("Kees Smit", "Pantein")
+    assert item["owner_removed"] is True and item["days_late"] == 14  # 10-11 -> 24-11
+
+
+def test_the_csv_and_pdf_mark_an_owner_taken_off_the_case(scene: Scene) -> None:
+    take_off(scene, owner_of(scene, "A2"), case_id("A"), "2026-11-20")
+    response = scene.world.client.get(
+        OVERDUE + ".csv", params={"today": "2026-11-24"}, headers=scene.lead1.headers
+    )
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert [row[5] for row in rows[1:]] == [
+        "Buurman A (doet niet meer mee)",  # A2
+        "Professional D",
+        "Professional B",
+        "Professional E",
+    ]
+    pdf = scene.world.client.get(
+        REPORT_PDF, params={**PERIOD, "language": "en"}, headers=scene.lead1.headers
+    )
+    text = re.sub(
+        r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    )
+    assert "Buurman A (no longer taking part)" in text
+
+
+def test_migration_0005_back_fills_an_owner_taken_off_the_case(
+    scene: Scene, database_url: str
+) -> None:
+    take_off(scene, owner_of(scene, "A2"), case_id("A"), "2026-11-20")
+    before = get(scene, OVERDUE, scene.lead1, today="2026-11-24", protocol="2")
+    assert [i["owner_removed"] for i in before["items"]] == [True, False, False, False]
+    before.pop("as_of")
+    config = Config(str(MIGRATIONS / "alembic.ini"))
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["url"] = normalise_url(database_url)
+    for down_to in ("0004", "0001"):  # 0005's own back-fill; then 0002's rebuild and 0005's
+        scene.world.engine.dispose()
+        command.downgrade(config, down_to)
+        migrate(database_url)
+        after = get(scene, OVERDUE, scene.lead1, today="2026-11-24", protocol="2")
+        after.pop("as_of")
+        assert after == before, down_to
