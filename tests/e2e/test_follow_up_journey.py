@@ -40,6 +40,8 @@ from tests.support.factories import floor_kdf_params
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 WIDE = {"width": 1280, "height": 900}
+# Until the catalogue has its Dutch, the English msgid shows.
+SAVED_DONE = "Opgeslagen: de afspraak is klaar|Saved: the agreement is done"
 
 
 @dataclass
@@ -126,6 +128,7 @@ def open_case(app: App, seeded: Seeded) -> None:
     app.see(r"Afspraak \d+ dagen? te laat|afspra(ak|ken) te laat")
     app.tap(app.p.locator("flt-semantics").filter(has_text=seeded.resident).last)
     app.see("Samen naar de supermarkt lopen")
+    app.p.evaluate(RECORD_ANNOUNCEMENTS_JS)
     app.shot("case-before-follow-up")
 
 
@@ -134,6 +137,29 @@ def has_date(app: App, label: str, text: str) -> None:
     box = app.textbox(label).last
     app.focus(box)
     app.p.wait_for_function("([el, t]) => el.value === t", arg=[box.element_handle(), text])
+
+
+# Flutter puts what a live region says into an aria-live element, and takes it out again soon
+# after: keep every text it held, so a check afterwards cannot miss it.
+RECORD_ANNOUNCEMENTS_JS = """() => {
+    window.announced = [];
+    const host = document.querySelector('flt-announcement-host') || document.body;
+    new MutationObserver(() => {
+        for (const el of host.querySelectorAll('[aria-live="polite"]')) {
+            const text = (el.textContent || '').trim();
+            if (text && window.announced.at(-1) !== text) window.announced.push(text);
+        }
+    }).observe(host, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+def announced(app: App, pattern: str) -> None:
+    """A screen reader was given ``pattern`` to read out (Flutter's polite aria-live element)."""
+    app.p.wait_for_function(
+        "(pattern) => (window.announced || []).some((t) => new RegExp(pattern).test(t))",
+        arg=pattern,
+        timeout=10_000,
+    )
 
 
 def agreement_button(app: App, label: str, index: int) -> Any:
@@ -155,6 +181,8 @@ def test_follow_up_done_move_wellbeing_and_close_with_the_date_picker(
     app.shot("done-dialog")
     app.press("Opslaan", exact=True)
     app.see(f"klaar op {dutch(today)}")
+    app.see(SAVED_DONE)  # said above the case, where it is seen even when scrolled
+    announced(app, SAVED_DONE)  # and read out by a screen reader (a live region)
     app.shot("done-saved")
 
     # 2. Move the running one past six weeks: refused without a reason, next to the field.
@@ -168,6 +196,7 @@ def test_follow_up_done_move_wellbeing_and_close_with_the_date_picker(
     app.type_into("Waarom later dan zes weken?", "De buurman is op vakantie.")
     app.press("Opslaan", exact=True)
     app.see("Later dan zes weken: De buurman is op vakantie.")
+    announced(app, f"Opgeslagen: de nieuwe datum is {dutch(late)}|Saved: the new date is")
     app.shot("moved")
 
     # 2b. The resident hands the running one over to the neighbour.

@@ -8,6 +8,9 @@ optionally Positive Health and the ZRM) later on, close the case. Every action v
 ``models.validation`` (via the store) and returns its messages per field; nothing is saved when
 one is wrong.
 
+After each save the screen says what was saved (``saved_text``), pinned above the case where
+it is seen and read out: the line that changed is often scrolled out of view on a phone (#3).
+
 Handing over is how a person who owns agreements can later be taken off the case (the store
 refuses that while agreements are in their name), and how an agreement whose owner was removed
 on another tablet before the two synced gets a new owner. Only open agreements of an open case
@@ -157,6 +160,7 @@ class CaseViewModel:
         self.today = today
         self.now = now
         self.case_file: CaseFile
+        self.saved_text: str | None = None  # what the last save did, until the next dialog
         self.load()
 
     def load(self) -> None:
@@ -361,6 +365,16 @@ class CaseViewModel:
 
     # -- follow-up ------------------------------------------------------------------------------
 
+    def dismiss_saved(self) -> None:
+        """Forget the last confirmation (another dialog opens; a new save says its own)."""
+        self.saved_text = None
+
+    def _saved(self, errors: Errors, text: str) -> Errors:
+        """``errors`` as they are; when there are none, ``text`` confirms the save."""
+        if not errors:
+            self.saved_text = text
+        return errors
+
     def _parse(self, text: str, key: str, errors: Errors) -> date | None:
         day = dates.parse_date(text, today=self.today())
         if day is None:
@@ -383,20 +397,22 @@ class CaseViewModel:
         if errors or day is None:
             return errors
         decision = NoMeetingDecision(decided_on=day, reason=reason.strip())
-        return self._update_case(
+        errors = self._update_case(
             {"no_meeting": decision},
             {"no_meeting.reason": "reason", "no_meeting.decided_on": "date"},
         )
+        return self._saved(errors, _("Saved: no MDO needed."))
 
     def close_case(self, *, on: str, note: str) -> Errors:
         errors: Errors = {}
         day = self._parse(on, "date", errors)
         if errors or day is None:
             return errors
-        return self._update_case(
+        errors = self._update_case(
             {"closed_on": day, "closing_note": note.strip()},
             {"closed_on": "date", "closing_note": "note"},
         )
+        return self._saved(errors, _("Saved: the case is closed."))
 
     def _agreement(self, agreement_id: str) -> Agreement:
         return next(a for a in self.case_file.agreements if a.id == agreement_id)
@@ -419,7 +435,8 @@ class CaseViewModel:
             return {"date": _("The done date cannot be in the future.")}
         agreement = self._agreement(agreement_id)
         done = replace(agreement, status=AgreementStatus.DONE, done_on=day, note=note.strip())
-        return self._save_agreement(done, {"done_on": "date", "note": "note"})
+        errors = self._save_agreement(done, {"done_on": "date", "note": "note"})
+        return self._saved(errors, _("Saved: the agreement is done."))
 
     def meeting_day_of(self, agreement_id: str) -> date | None:
         agreement = self._agreement(agreement_id)
@@ -449,7 +466,10 @@ class CaseViewModel:
         moved = replace(
             agreement, due_date=day, outside_norm_reason=reason.strip() if keep_reason else ""
         )
-        return self._save_agreement(moved, {"due_date": "date", "outside_norm_reason": "reason"})
+        errors = self._save_agreement(moved, {"due_date": "date", "outside_norm_reason": "reason"})
+        return self._saved(
+            errors, _("Saved: the new date is {date}.").format(date=dates.short(day))
+        )
 
     def owner_now_text(self, agreement_id: str) -> str:
         """``Now: Sanne de Bruijn`` (marked when taken off the case), above the list to choose."""
@@ -475,7 +495,10 @@ class CaseViewModel:
         person = next((p for p in self.case_file.participants if p.id == owner_id), None)
         if person is None or person.removed_on is not None:
             return {"owner": _("Choose someone who takes part in this case.")}
-        return self._save_agreement(replace(agreement, owner_id=owner_id), {"owner_id": "owner"})
+        errors = self._save_agreement(replace(agreement, owner_id=owner_id), {"owner_id": "owner"})
+        return self._saved(
+            errors, _("Saved: {name} takes the agreement over.").format(name=person.name)
+        )
 
     def record_measurement(
         self,
@@ -508,7 +531,7 @@ class CaseViewModel:
         except ValidationError as error:
             return field_errors(error, {"wellbeing": "wellbeing"}, FORM)
         self.load()
-        return {}
+        return self._saved({}, _("Saved: wellbeing recorded."))
 
     def suggested_moment(self) -> MeasurementMoment:
         """Six weeks if no six-week measurement exists yet, else later."""

@@ -137,7 +137,32 @@ class CaseView:
         self.on_back = on_back
         self.touch = on_activity
         self.width = width
-        self.control = ft.Column(scroll=ft.ScrollMode.AUTO, expand=True, spacing=12)
+        # What the last dialog saved, pinned above the case (the line it changed is often
+        # scrolled away on a phone) and read out by screen readers: a live region (#3). Not a
+        # snack bar: that would lie over the buttons at the bottom for seconds.
+        self.saved_text = ft.Text(size=16, color="#0B3D14", expand=True)
+        self.saved = ft.Semantics(
+            live_region=True,
+            container=True,
+            exclude_semantics=True,  # the label is read, once: not the text inside again
+            visible=False,
+            content=ft.Container(
+                content=ft.Row(
+                    controls=[ft.Icon(ft.Icons.CHECK_CIRCLE, color="#1B5E20"), self.saved_text],
+                    spacing=8,
+                ),
+                bgcolor="#DCEFD9",
+                border_radius=8,
+                padding=ft.Padding.symmetric(horizontal=12, vertical=8),
+            ),
+        )
+        self.body = ft.Column(scroll=ft.ScrollMode.AUTO, expand=True, spacing=12)
+        self.control = ft.Column(
+            controls=[self.saved, self.body],
+            expand=True,
+            spacing=8,
+            horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+        )
         self.draw()
 
     # -- drawing -------------------------------------------------------------------------------
@@ -217,12 +242,19 @@ class CaseView:
                 ]
             )
         )
-        self.control.controls = [
+        self.body.controls = [
             ft.Container(
                 content=ft.Column(controls=body, spacing=12, tight=True),
                 padding=ft.Padding.symmetric(horizontal=8, vertical=8),
             )
         ]
+        self._show_saved()
+
+    def _show_saved(self) -> None:
+        text = self.vm.saved_text
+        self.saved.visible = text is not None
+        self.saved.label = text
+        self.saved_text.value = text or ""
 
     def _agreement(self, line: AgreementLine) -> ft.Control:
         a = line.agreement
@@ -303,6 +335,10 @@ class CaseView:
         targets: dict[str, Any],
     ) -> None:
         self.touch()
+        # Hidden while the next dialog is open: shown again it is a new live region, so even
+        # the same words are read out again.
+        self.vm.dismiss_saved()
+        self._show_saved()
         FormDialog(
             self._page(),
             title,
