@@ -16,6 +16,10 @@ Choices where the issue is silent:
   come first (the server's order); groups are ordered by their most late item, then by name.
   An item without a professional belongs to "Not assigned"; without an organisation to
   "Resident and network" (agreements owned by the resident or a network member).
+- An owner taken off the case (``OverdueItem.owner_removed``) has no account any more; their
+  items are grouped under their name marked "(no longer taking part)", apart from the items of
+  anyone of that name still taking part, so a team lead sees at once what needs handing over.
+  By organisation they stay in their organisation, marked in the "who" text.
 """
 
 from __future__ import annotations
@@ -225,10 +229,19 @@ def item_text(item: OverdueItem) -> str:
     return kind_label(item.kind)
 
 
+def owner_text(item: OverdueItem) -> str:
+    """Who is on it: the name, marked "(no longer taking part)" when the agreement's owner was
+    taken off the case (it needs handing over); "Not assigned" when nobody is named."""
+    if item.owner_removed:
+        # The same words as for a removed participant on the case screen (ui.viewmodels).
+        return _("{name} (no longer taking part)").format(name=item.professional_name or DASH)
+    return item.professional_name or _("Not assigned")
+
+
 def group_name(item: OverdueItem, grouping: Grouping) -> str:
     if grouping is Grouping.ORGANISATION:
         return organisation_name(item.organisation_id, item.organisation_name)
-    return item.professional_name or _("Not assigned")
+    return owner_text(item)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,12 +20,14 @@ from __future__ import annotations
 import csv
 import gettext
 import io
+from collections.abc import Callable
 from datetime import date
 from typing import Final
 
 from models.i18n import DOMAIN, LANGUAGES, LOCALE_DIR, N_, current_language
 from sync.team_protocol import (
     MonitoringFigures,
+    OverdueItem,
     OverdueKind,
     OverdueReport,
     WellbeingMoment,
@@ -89,6 +91,14 @@ def _render(rows: list[list[str]]) -> bytes:
     return (BOM + out.getvalue()).encode("utf-8")
 
 
+def _owner(item: OverdueItem, gettext_: Callable[[str], str]) -> str:
+    """The owner's name, marked when they were taken off the case (it needs handing over)."""
+    name = item.professional_name or ""
+    if item.owner_removed:
+        return gettext_("{name} (no longer taking part)").format(name=name)
+    return name
+
+
 def overdue_csv(report: OverdueReport, *, language: str | None = None) -> bytes:
     """One row per overdue or due-soon item, in the report's order (most days late first)."""
     _ = _translator(language).gettext
@@ -112,7 +122,7 @@ def overdue_csv(report: OverdueReport, *, language: str | None = None) -> bytes:
                 _day(item.due),
                 safe_text(item.resident_name),
                 safe_text(item.what or ""),
-                safe_text(item.professional_name or ""),
+                safe_text(_owner(item, _)),
                 safe_text(item.organisation_name or ""),
                 str(item.case_id),
                 str(item.agreement_id or ""),

@@ -106,6 +106,7 @@ class ItemRow:
     lateness: str  # "43 days late" / "due in 2 days"
     late: bool
     who: str  # the other grouping: the organisation when grouped by professional, and back
+    who_removed: bool = False  # ``who`` names an owner taken off the case: needs handing over
 
     @property
     def label(self) -> str:
@@ -118,6 +119,7 @@ class GroupRow:
     name: str
     summary: str  # "2 late, 1 due soon"
     items: tuple[ItemRow, ...]
+    removed: bool = False  # the name is an owner taken off the case: their items need handing over
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,9 +308,12 @@ class TeamViewModel:
                         lateness=tr.lateness(item.days_late),
                         late=tr.is_late(item),
                         who=tr.group_name(item, other),
+                        who_removed=item.owner_removed and other is tr.Grouping.PROFESSIONAL,
                     )
                     for item in group.items
                 ),
+                removed=self.grouping is tr.Grouping.PROFESSIONAL
+                and all(item.owner_removed for item in group.items),
             )
             for group in tr.group_items(self.overdue.value.items, self.grouping)
         ]

@@ -71,6 +71,14 @@ def lateness_badge(row: ItemRow) -> ft.Container:
     )
 
 
+def who_text(row: ItemRow) -> ft.Text:
+    """The other grouping's name; an owner taken off the case stands out (it needs handing over;
+    the words say it too, "(no longer taking part)")."""
+    if row.who_removed:
+        return ft.Text(row.who, size=14, color=ORANGE, weight=ft.FontWeight.W_600)
+    return ft.Text(row.who, size=14, color="#5F5F5F")
+
+
 def item_tile(row: ItemRow, on_open: Callable[[str], Any]) -> ft.Control:
     return ft.Container(
         on_click=lambda _e: on_open(row.case_id),
@@ -86,7 +94,7 @@ def item_tile(row: ItemRow, on_open: Callable[[str], Any]) -> ft.Control:
                         controls=[
                             lateness_badge(row),
                             ft.Text(_("due {day}").format(day=row.due), size=14),
-                            ft.Text(row.who, size=14, color="#5F5F5F"),
+                            who_text(row),
                         ],
                         wrap=True,
                         spacing=10,
@@ -107,7 +115,13 @@ def group_block(group: GroupRow, on_open: Callable[[str], Any]) -> ft.Control:
             ft.Container(
                 content=ft.Row(
                     controls=[
-                        ft.Text(group.name, size=18, weight=ft.FontWeight.BOLD, expand=True),
+                        ft.Text(
+                            group.name,
+                            size=18,
+                            weight=ft.FontWeight.BOLD,
+                            color=ORANGE if group.removed else None,
+                            expand=True,
+                        ),
                         ft.Text(group.summary, size=15),
                     ],
                 ),

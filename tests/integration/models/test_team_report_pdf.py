@@ -97,6 +97,25 @@ def test_english_when_asked_and_the_language_is_restored() -> None:
     assert current_language() == before
 
 
+@pytest.mark.parametrize(
+    ("language", "mark"), [("nl", "(doet niet meer mee)"), ("en", "(no longer taking part)")]
+)
+def test_an_owner_taken_off_the_case_heads_a_group_of_their_own(language: str, mark: str) -> None:
+    report = an_overdue_report()
+    item = next(i for i in report.items if i.agreement_id is not None and i.professional_name)
+    removed = item.model_copy(
+        update={"owner_removed": True, "professional_id": None, "professional_name": "Kees Smit"}
+    )
+    items = [removed if i is item else i for i in report.items]
+    pdf = build_team_report_pdf(
+        report.model_copy(update={"items": items}), some_figures(), language=language
+    )
+    squashed = _squash(_text(pdf))
+    assert _squash(f"Kees Smit {mark}") in squashed  # the group's heading
+    assert _squash(removed.resident_name) in squashed and _squash(removed.what or "") in squashed
+    assert squashed.count(_squash(mark)) == 1  # nobody else is marked
+
+
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 def test_pdftotext_reads_the_diacritics(tmp_path: Path) -> None:
     pdf = build_team_report_pdf(an_overdue_report(), some_figures(), language="nl")

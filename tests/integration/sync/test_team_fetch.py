@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import socket
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from models import sync_state, team_cache
 from models.calendar import today_in_amsterdam
 from models.demo_data import demo_case_files
+from models.domain import Agreement, Participant, ParticipantRole
 from models.store import CaseStore
 from server.models.accounts import Role
 from sync import cycle, team
@@ -24,6 +25,7 @@ from sync.cycle import SyncState
 from sync.errors import OfflineError, ServerError
 from tests.integration.server.world import PASSWORD, Org, World
 from tests.integration.sync.conftest import Professional, StoreMaker
+from tests.support.factories import a_case_file
 from ui.viewmodels.team import TeamViewModel
 
 CASES = 12
@@ -101,6 +103,51 @@ def test_a_team_lead_fetches_keeps_and_shows_offline_the_teams_answers(
     fresh = TeamViewModel(lead_store, today=lambda: day)
     assert fresh.refresh(), fresh.message
     assert fresh.figures is not None and fresh.figures.value.end == day
+
+
+@pytest.mark.usefixtures("english")
+def test_an_agreement_whose_owner_was_taken_off_on_another_tablet_is_marked_for_the_lead(
+    world: World, live_url: str, org: Org, new_store: StoreMaker
+) -> None:
+    pro = member(world, org, Role.PROFESSIONAL, "wijkcoach")
+    lead = member(world, org, Role.TEAM_LEAD, "wijkaanjager")
+    a, b, lead_store = new_store("a"), new_store("b"), new_store("lead")
+    for store, who in ((a, pro), (b, pro), (lead_store, lead)):
+        enrol(store, world, live_url, who)
+    day = today_in_amsterdam(datetime.now(UTC))
+    f = a_case_file(contact=day - timedelta(days=20), held_on=day - timedelta(days=10))
+    a.add_case_files([f], today=day, now=datetime.now(UTC))
+    neighbour = Participant(
+        case_id=f.case.id, role=ParticipantRole.NETWORK, name="Kees Smit", relation="buurman"
+    )
+    a.save_participant(neighbour)
+    assert cycle.run_cycle(a).state is SyncState.SYNCED
+    assert cycle.run_cycle(b).state is SyncState.SYNCED
+
+    # Offline on both: A takes the neighbour off the case; B gives him an agreement, due 5 days ago.
+    a.remove_participant(neighbour.id, today=day)
+    late = Agreement(
+        case_id=f.case.id,
+        meeting_id=f.meetings[0].id,
+        what="Boodschappenlijst maken",
+        owner_id=neighbour.id,
+        due_date=day - timedelta(days=5),
+    )
+    b.save_agreement(late)
+    for store in (a, b, a):
+        assert cycle.run_cycle(store).state is SyncState.SYNCED
+
+    answers = team.fetch_answers(lead_store)
+    assert answers.overdue is not None
+    items = {str(i.agreement_id): i for i in answers.overdue.value.items if i.agreement_id}
+    item = items[late.id]
+    assert (item.professional_name, item.owner_removed, item.days_late) == (neighbour.name, True, 5)
+    assert not any(i.owner_removed for k, i in items.items() if k != late.id)
+    vm = TeamViewModel(lead_store, today=lambda: day)  # the kept answer, as the dashboard shows it
+    marked = f"{neighbour.name} (no longer taking part)"
+    group = next(g for g in vm.groups() if g.name == marked)
+    assert [row.what for row in group.items] == ["Agreement overdue: Boodschappenlijst maken"]
+    assert group.removed
 
 
 def test_a_professional_is_refused_and_keeps_no_team_answers(

@@ -81,6 +81,20 @@ def test_overdue_csv_in_english() -> None:
     assert rows(overdue_csv(report(), language="en"))[0][:2] == ["What is late", "Days late"]
 
 
+def test_an_owner_taken_off_the_case_is_marked_in_either_language() -> None:
+    first = report().items[0]
+    removed = first.model_copy(update={"owner_removed": True, "professional_id": None})
+    marked = report().model_copy(update={"items": [removed, first]})
+    dutch = rows(overdue_csv(marked, language="nl"))
+    assert dutch[0][5] == "Wie pakt het op"
+    assert [row[5] for row in dutch[1:]] == [
+        "Sanne de Vries (doet niet meer mee)",  # needs handing over
+        "Sanne de Vries",
+    ]
+    english = rows(overdue_csv(marked, language="en"))
+    assert english[1][5] == "Sanne de Vries (no longer taking part)"
+
+
 def test_an_unknown_language_is_refused() -> None:
     with pytest.raises(ValueError, match="unsupported language"):
         overdue_csv(report(), language="de")

@@ -11,6 +11,7 @@ from sqlalchemy import update
 
 from models import sync_state, team_cache
 from models import team_report as tr
+from models.i18n import set_language
 from models.store import CaseStore
 from models.team_cache import Cached
 from sync.errors import OfflineError, ServerError
@@ -54,6 +55,7 @@ class FakeServer:
         self.store = store
         self.error: Exception | None = None
         self.asked: list[tuple[date, date]] = []
+        self.overdue: OverdueReport | None = None  # what to answer; default an_overdue_report()
 
     def __call__(
         self, start: date, end: date
@@ -61,7 +63,7 @@ class FakeServer:
         self.asked.append((start, end))
         if self.error is not None:
             raise self.error
-        overdue, figures = an_overdue_report(), some_figures(start=start, end=end)
+        overdue, figures = self.overdue or an_overdue_report(), some_figures(start=start, end=end)
         with self.store.writing() as (conn, sealer):
             team_cache.save_overdue(conn, sealer, overdue, at=NOW)
             team_cache.save_monitoring(conn, sealer, figures, at=NOW)
@@ -143,6 +145,72 @@ def test_grouped_by_organisation_with_the_professional_beside_each_item(
     assert "GGD Hart voor Brabant" in names and "Resident and network" in names
     ggd = next(g for g in groups if g.name == "GGD Hart voor Brabant")
     assert all(row.who == DIACRITIC_PROFESSIONAL for row in ggd.items)
+
+
+def with_removed_owners() -> OverdueReport:
+    """The usual report, with two agreements whose owner was taken off the case: one named like
+    a professional still taking part (their items elsewhere), one named by nobody else."""
+    report = an_overdue_report()
+    agreements = [i for i in report.items if i.agreement_id is not None and i.professional_name]
+    first, second = agreements[0], agreements[1]
+    gone = {"owner_removed": True, "professional_id": None}  # the removal cleared the account
+    changed = {
+        first.agreement_id: first.model_copy(
+            update={**gone, "professional_name": DIACRITIC_PROFESSIONAL}
+        ),
+        second.agreement_id: second.model_copy(update={**gone, "professional_name": "Kees Smit"}),
+    }
+    items = [changed.get(i.agreement_id, i) if i.agreement_id else i for i in report.items]
+    return report.model_copy(update={"items": items})
+
+
+def test_an_owner_taken_off_the_case_is_marked_and_grouped_apart(
+    vm: TeamViewModel, server: FakeServer
+) -> None:
+    server.overdue = with_removed_owners()
+    vm.refresh()
+    groups = {g.name: g for g in vm.groups()}
+    marked = f"{DIACRITIC_PROFESSIONAL} (no longer taking part)"
+    # Apart from the same name still taking part, and marked; every item is still there.
+    assert DIACRITIC_PROFESSIONAL in groups and marked in groups
+    assert len(groups[marked].items) == 1 and groups[marked].removed
+    assert not groups[DIACRITIC_PROFESSIONAL].removed
+    assert len(groups["Kees Smit (no longer taking part)"].items) == 1
+    assert "Kees Smit" not in groups
+    assert sum(len(g.items) for g in groups.values()) == len(server.overdue.items)
+    # By organisation: they stay in their organisation, marked beside the item.
+    vm.choose_grouping(tr.Grouping.ORGANISATION)
+    rows = [row for group in vm.groups() for row in group.items]
+    removed = [r for r in rows if r.who_removed]
+    assert sorted(r.who for r in removed) == sorted([marked, "Kees Smit (no longer taking part)"])
+    assert all(not r.who.endswith("(no longer taking part)") for r in rows if not r.who_removed)
+    assert all(r.label.endswith("(no longer taking part)") for r in removed)  # screen readers
+
+
+def test_an_owner_taken_off_the_case_in_dutch_and_a_cache_from_before_the_mark(
+    store: CaseStore,
+) -> None:
+    report = with_removed_owners()
+    item = next(i for i in report.items if i.owner_removed)
+    assert tr.owner_text(item) == f"{DIACRITIC_PROFESSIONAL} (no longer taking part)"
+    set_language("nl")
+    try:
+        assert tr.owner_text(item) == f"{DIACRITIC_PROFESSIONAL} (doet niet meer mee)"
+    finally:
+        set_language("en")
+    # An answer kept before version 2 has no owner_removed at all: it reads as taking part.
+    old = report.model_dump(mode="json")
+    for stored in old["items"]:
+        del stored["owner_removed"]
+    with store.writing() as (conn, sealer):
+        payload = sealer.seal_json(old, table="team_cache", column="payload", row_id="overdue")
+        conn.execute(
+            team_cache.CACHE.insert().values(kind="overdue", payload=payload, fetched_at=NOW)
+        )
+    with store.reading() as (conn, sealer):
+        kept = team_cache.load_overdue(conn, sealer)
+    assert kept is not None and len(kept.value.items) == len(report.items)
+    assert not any(i.owner_removed for i in kept.value.items)
 
 
 def test_item_texts(vm: TeamViewModel) -> None:
