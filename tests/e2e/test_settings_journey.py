@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import PASSPHRASE, TABLET, App, failed_unlocks, seed
+from tests.e2e.conftest import PASSPHRASE, PHONE, TABLET, App, failed_unlocks, seed
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -65,3 +65,25 @@ def test_change_the_passphrase_then_only_the_new_one_unlocks(
     unlock(app, NEW_PASSPHRASE)
     app.see("Mijn casussen")
     app.shot("unlocked-with-the-new-one")
+
+
+def test_on_a_phone_a_refused_organisation_name_shows_its_message_on_screen(
+    make_server: Any, open_app: Any, app_home: Path
+) -> None:
+    seed(app_home, 1)
+    app = open_app(make_server(), PHONE)
+    unlock(app, PASSPHRASE)
+    app.see("Mijn casussen")
+    app.tap(app.p.get_by_role("tab", name="Instellingen", exact=True).first)  # the phone's bar
+    app.see("Organisaties")
+
+    app.type_into("Nieuwe organisatie", "Pantein")  # already on the default list
+    app.press("Toevoegen", exact=True)
+    app.see("Deze organisatie staat al in de lijst")
+    app.p.wait_for_timeout(600)  # the screen scrolls to the message
+    app.shot("organisation-refused-phone")
+    field = app.textbox("Nieuwe organisatie").first.bounding_box()
+    bar = app.p.get_by_role("tab", name="Mijn casussen", exact=True).first.bounding_box()
+    assert field is not None and bar is not None
+    # The field's box holds its message: all of it is above the tab bar.
+    assert field["y"] >= 0 and field["y"] + field["height"] <= bar["y"]

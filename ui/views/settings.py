@@ -99,13 +99,23 @@ class SettingsView:
                     size=14,
                     color="#5F5F5F",
                 ),
-                self.organisations,
-                ft.Row(
+                ft.ResponsiveRow(
                     controls=[
-                        self.new_organisation,
-                        labelled_button(_("Add"), self._add, icon=ft.Icons.ADD),
-                    ],
-                    vertical_alignment=ft.CrossAxisAlignment.START,
+                        ft.Column(
+                            col=_FORM_COLUMNS,
+                            controls=[
+                                self.organisations,
+                                ft.Row(
+                                    controls=[
+                                        self.new_organisation,
+                                        labelled_button(_("Add"), self._add, icon=ft.Icons.ADD),
+                                    ],
+                                    vertical_alignment=ft.CrossAxisAlignment.START,
+                                ),
+                            ],
+                            spacing=16,
+                        )
+                    ]
                 ),
             ],
             spacing=16,
@@ -247,6 +257,7 @@ class SettingsView:
             if o.id == self.editing:
                 rows.append(self._rename_row(o.id, o.name))
                 continue
+            # A spacer takes the rest of the row, so the pencils line up at the end of the form.
             rows.append(
                 ft.Row(
                     controls=[
@@ -256,6 +267,7 @@ class SettingsView:
                             on_change=lambda e, oid=o.id: self._toggle(oid, bool(e.control.value)),
                             height=TOUCH,
                         ),
+                        ft.Container(expand=True),
                         icon_button(
                             ft.Icons.EDIT,
                             _("Change the name of {name}").format(name=o.name),
@@ -322,8 +334,13 @@ class SettingsView:
     def _toggle(self, organisation_id: str, active: bool) -> None:
         self.vm.set_active(organisation_id, active)
 
-    def _add(self) -> None:
+    async def _add(self) -> None:
         if self.vm.add_organisation(self.new_organisation.value or "") is not None:
             self.new_organisation.value = ""
             self._show_organisations()
         self.new_organisation.error = self.vm.organisation_error
+        if self.new_organisation.error:
+            # The field is the last thing on the screen: on a phone its message would be below
+            # the fold. Show the end, so the message is seen.
+            self.control.update()
+            await self.control.scroll_to(offset=-1, duration=200)
