@@ -32,6 +32,8 @@ from models.deadlines import (
     case_stage_of,
     default_agreement_due,
     is_outside_norm,
+    is_past_limit,
+    latest_agreement_due,
 )
 from models.domain import (
     POSITIVE_HEALTH_DIMENSIONS,
@@ -448,11 +450,24 @@ class CaseViewModel:
         held = self.meeting_day_of(agreement_id)
         return default_agreement_due(held) if held else None
 
+    def latest_date(self, agreement_id: str) -> date | None:
+        """The last due date accepted at all (with a reason): a year after the meeting."""
+        held = self.meeting_day_of(agreement_id)
+        return latest_agreement_due(held) if held else None
+
     def needs_reason(self, agreement_id: str, due_text: str) -> bool:
-        """Whether the typed due date is past the six-week norm (then a reason is needed)."""
+        """Whether the typed due date is past the six-week norm (then a reason is needed).
+
+        Not for a date over a year ahead: no reason makes that one right, the date is refused.
+        """
         held = self.meeting_day_of(agreement_id)
         due = dates.parse_date(due_text, today=self.today())
-        return held is not None and due is not None and is_outside_norm(held, due)
+        return (
+            held is not None
+            and due is not None
+            and is_outside_norm(held, due)
+            and not is_past_limit(held, due)
+        )
 
     def move_due(self, agreement_id: str, *, due: str, reason: str) -> Errors:
         """Move a due date: errors under ``date`` / ``reason``."""

@@ -411,6 +411,7 @@ class CaseView:
             helper=_("Within six weeks: at the latest {date}").format(date=dates.short(norm))
             if norm
             else None,
+            last=self.vm.latest_date(agreement_id),
         )
         self._dialog(
             _("Move the date"),

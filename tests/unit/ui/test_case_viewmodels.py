@@ -251,6 +251,15 @@ def test_follow_up_of_an_agreement(store: CaseStore) -> None:
     assert vm.move_due(second.id, due=dates.short(norm), reason="Wachtlijst") == {}
     back = next(a for a in vm.case_file.agreements if a.id == second.id)
     assert back.outside_norm_reason == ""  # a reason only belongs to a date past the norm
+    # More than a year after the meeting: refused on the date, whatever the reason.
+    assert vm.latest_date(second.id) == date(2027, 11, 14)
+    typo = dates.short(norm + timedelta(days=365))  # the year typed one too high
+    assert not vm.needs_reason(second.id, typo)  # no reason box: no reason makes it right
+    errors = vm.move_due(second.id, due=typo, reason="Wachtlijst")
+    assert list(errors) == ["date"] and "jaar" in errors["date"]
+    kept = next(a for a in vm.case_file.agreements if a.id == second.id)
+    assert kept.due_date == norm
+    assert vm.move_due(second.id, due="14-11-2027", reason="Wachtlijst") == {}
 
 
 def test_hand_an_agreement_over_then_take_the_former_owner_off_the_case(

@@ -241,9 +241,7 @@ def test_badges() -> None:
     soon = Deadline(TODAY, DeadlineState.DUE_SOON, 2)
     today = Deadline(TODAY, DeadlineState.DUE_SOON, 0)
     met = Deadline(TODAY, DeadlineState.MET, 1)
-    assert [b.text for b in badges_for(summary(CaseStage.CONTACT, late))] == [
-        "MDO 3 dagen te laat"
-    ]
+    assert [b.text for b in badges_for(summary(CaseStage.CONTACT, late))] == ["MDO 3 dagen te laat"]
     assert badges_for(summary(CaseStage.CONTACT, late))[0].kind is BadgeKind.DANGER
     assert [(b.text, b.kind) for b in badges_for(summary(CaseStage.CONTACT, soon))] == [
         ("MDO: nog 2 dagen", BadgeKind.WARNING)
