@@ -3,6 +3,9 @@
 - WAL journal with ``synchronous=FULL``: with NORMAL a commit may roll back after power loss, and a
   professional must never lose a meeting because the tablet's battery died.
 - ``foreign_keys=ON``: SQLite leaves them off unless asked, per connection.
+- A write the device refuses (storage full, read-only, an I/O error) is raised as
+  ``models.errors.StorageError`` with a message for the person at the screen, instead of SQLite's
+  ``OperationalError``; the transaction has rolled back, so nothing is half-saved.
 - Migrations are Alembic revisions in ``models/migrations/versions``; ``upgrade`` brings any older
   store (a tablet with months of data on it) to the current schema inside one transaction.
 - Alembic is imported only when a migration has to run. At every start the stored revision is read
@@ -18,7 +21,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.pool import QueuePool
+
+from models.errors import StorageError, StorageProblem
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -50,7 +56,27 @@ def make_engine(path: Path) -> Engine:
     )
     event.listen(engine, "connect", _set_pragmas)
     event.listen(engine, "begin", _begin)
+    event.listen(engine, "handle_error", _storage_error)
     return engine
+
+
+# SQLite's primary result codes (an extended code carries one in its low byte).
+_STORAGE_PROBLEMS = {
+    sqlite3.SQLITE_FULL: StorageProblem.FULL,
+    sqlite3.SQLITE_READONLY: StorageProblem.READ_ONLY,
+    sqlite3.SQLITE_IOERR: StorageProblem.FAILING,
+}
+
+
+def _storage_error(context: ExceptionContext) -> BaseException | None:
+    """Raise a refused write as ``StorageError`` (SQLAlchemy raises what this returns)."""
+    original = context.original_exception
+    code = getattr(original, "sqlite_errorcode", None)
+    if isinstance(original, sqlite3.Error) and isinstance(code, int):
+        problem = _STORAGE_PROBLEMS.get(code & 0xFF)
+        if problem is not None:
+            return StorageError(problem)
+    return None
 
 
 def _begin(connection: Connection) -> None:

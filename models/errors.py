@@ -10,7 +10,8 @@
         ├── UnlockBackoffError       too many failed unlocks; ``retry_at`` says when to try again
         ├── KeyStoreUnavailableError the OS key store (keyring) cannot give the device secret
         ├── DamagedRecordError       a sealed value failed to open (tampered, moved, corrupt)
-        └── RecordNotFoundError      no record with that id
+        ├── RecordNotFoundError      no record with that id
+        └── StorageError             the device would not write the file (full, read-only, failing)
 
 Messages are for the person at the screen: plain words, in the current language (``models.i18n``),
 and never contain personal data (names, free text). Record ids are fine: they are random UUIDs.
@@ -21,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from models.i18n import _
 
@@ -127,3 +129,38 @@ class RecordNotFoundError(StoreError):
         super().__init__(
             _("Record {record} ({table}) was not found.").format(record=record_id, table=table)
         )
+
+
+class StorageProblem(StrEnum):
+    FULL = "full"  # SQLITE_FULL: no room left on the device
+    READ_ONLY = "read_only"  # SQLITE_READONLY: the file or folder may not be written
+    FAILING = "failing"  # SQLITE_IOERR: the storage itself gave an error
+
+
+class StorageError(StoreError):
+    """The device would not write the store (``models.database`` turns SQLite's error into this).
+
+    The transaction rolled back, so nothing of the change was saved and nothing is half-saved. The
+    screens keep what was typed, so the same save can be tried again once there is room.
+    """
+
+    def __init__(self, problem: StorageProblem) -> None:
+        self.problem = problem
+        if problem is StorageProblem.FULL:
+            advice = _(
+                "This device is full. Make room, for example by deleting photos or apps you no "
+                "longer use. Then try again."
+            )
+        elif problem is StorageProblem.READ_ONLY:
+            advice = _(
+                "This device does not allow the case file to be changed. Restart the app. If it "
+                "happens again, ask your IT support."
+            )
+        else:
+            advice = _(
+                "The storage of this device gave an error. Restart the app. If it happens again, "
+                "ask your IT support."
+            )
+        self.advice = advice  # what to do, for a screen whose title already says it failed
+        failed = _("Saving did not work.")
+        super().__init__(f"{failed} {advice}")

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import flet as ft
 
 from models.calendar import today_in_amsterdam
-from models.errors import KeukentafelError
+from models.errors import KeukentafelError, StorageError
 from models.i18n import _, current_language, set_language
 from models.profile import load_profile
 from models.store import CaseStore
@@ -35,7 +35,7 @@ from ui.viewmodels.first_run import FirstRunViewModel
 from ui.viewmodels.session import IDLE_LOCK_VARIABLE, AppSession, Screen, idle_lock_from_env
 from ui.viewmodels.unlock import UnlockViewModel
 from ui.views.cases import CasesView
-from ui.views.common import TOUCH, form_view, icon_button, is_tablet, message
+from ui.views.common import TOUCH, form_view, icon_button, is_tablet, labelled_button, message
 from ui.views.first_run import FirstRunView
 from ui.views.unlock import UnlockView
 
@@ -140,6 +140,7 @@ class Shell:
         self._sync_return: tuple[Screen, str | None] = (Screen.SETTINGS, None)  # "Back" from sync
         self.sync_view: SyncView | None = None  # the sync screen, while it is shown
         self._app_drawn = False  # a screen past unlocking was sent: the start is over
+        self._storage_dialog: ft.AlertDialog | None = None  # "saving did not work", while open
 
     def start(self) -> None:
         page = self.page
@@ -448,10 +449,40 @@ class Shell:
             trace("cases-loaded")
         self.render()
 
-    def _unexpected_error(self) -> None:
-        """A handler failed (ui/error_guard.py): say so, redraw the screen from the store."""
-        self.notice = _("Something went wrong. What you entered has been saved. Please try again.")
+    def _unexpected_error(self, error: BaseException | None = None) -> None:
+        """A handler failed (ui/error_guard.py): say so, redraw the screen from the store.
+
+        A write the device refused is different: the screen stays as it is, so what was typed
+        stays on it (the meeting's view-model keeps it and saves it with the next keystroke), and
+        a dialog over it says what to do. The store rolled the write back: nothing is half-saved.
+        """
+        if isinstance(error, StorageError):
+            self._storage_refused(error)
+            return
+        self.notice = _(
+            "Something went wrong. The screen now shows what is saved: check your last change and "
+            "try again."
+        )
         self.render()
+
+    def _storage_refused(self, error: StorageError) -> None:
+        if self._storage_dialog is not None and self._storage_dialog.open:
+            return  # one dialog, not one per keystroke
+
+        def close(_e: object = None) -> None:
+            self.page.pop_dialog()
+
+        kept = _("What you typed is still on the screen.")
+        self._storage_dialog = ft.AlertDialog(
+            modal=True,
+            title=ft.Text(_("Saving did not work.")),
+            content=ft.Semantics(
+                live_region=True,
+                content=ft.Text(f"{error.advice}\n{kept}", size=18),
+            ),
+            actions=[labelled_button(_("OK"), close, filled=True)],
+        )
+        self.page.show_dialog(self._storage_dialog)
 
     def _lock(self) -> None:
         self.session.lock()

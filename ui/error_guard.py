@@ -10,9 +10,12 @@ Here instead:
   text from log records, unless ``KEUKENTAFEL_DEBUG=1``. Flet's own message ("Unhandled error in
   'on_click' handler") stays, so the log still says *that* something went wrong and where.
 - ``install_error_guard(page, on_error)``: the page's session reports the error to ``on_error``
-  instead of crashing the app. The shell then shows a plain message and redraws the screen from
-  the store; every screen saves as it goes (the meeting saves as it is typed), so nothing that was
-  entered is lost.
+  (with the exception, read from ``sys.exc_info()``: Flet calls ``Session.error`` from its
+  ``except`` block) instead of crashing the app. The shell then shows a plain message and redraws
+  the screen from the store; every screen saves as it goes (the meeting saves as it is typed).
+  A write the device refused (``models.errors.StorageError``: storage full, read-only, failing)
+  is expected rather than a bug: the shell then leaves the screen as it is, so what was typed
+  stays, and it is reported even with ``KEUKENTAFEL_DEBUG=1``.
 
 This replaces one method on the session *instance* (``Session.error``, Flet 1.0.5); it is the one
 place where Flet turns a handler error into a crash page. ``tests/unit/ui/test_error_guard.py``
@@ -24,10 +27,13 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Callable
 from typing import Any
 
 import flet as ft
+
+from models.errors import StorageError
 
 log = logging.getLogger(__name__)
 
@@ -61,26 +67,33 @@ def redact_flet_logs() -> None:
             logger.addFilter(_FILTER)
 
 
-def install_error_guard(page: ft.Page, on_error: Callable[[], None]) -> None:
+OnError = Callable[[BaseException | None], None]
+
+
+def install_error_guard(page: ft.Page, on_error: OnError) -> None:
     """Route the page session's crash report to ``on_error`` instead of Flet's crash page."""
     redact_flet_logs()
     guard_session(page.session, on_error)
 
 
-def guard_session(session: Any, on_error: Callable[[], None]) -> None:
+def guard_session(session: Any, on_error: OnError) -> None:
     """Replace ``session.error`` (Flet's "session crashed" sender) on this one session object."""
     if not callable(getattr(session, "error", None)):
         raise RuntimeError("Flet's Session.error is gone: check ui/error_guard.py after upgrading")
     original = session.error
 
     def report(message: str) -> None:
-        # Only the first line's kind of problem, never the text: it may hold personal data.
-        log.error("a screen handler failed; the screen was redrawn")
-        if debug_enabled():
-            original(message)
-            return
+        error = sys.exc_info()[1]  # the handler's exception (None if called outside ``except``)
+        if isinstance(error, StorageError):
+            log.warning("the device refused a write: %s", error.problem.value)
+        else:
+            # Only that it failed, never the text: it may hold personal data.
+            log.error("a screen handler failed; the screen was redrawn")
+            if debug_enabled():
+                original(message)
+                return
         try:
-            on_error()
+            on_error(error)
         except Exception:  # the redraw failed as well: fall back to Flet's own report
             log.error("redrawing after an error failed too")
             original("")

@@ -34,7 +34,7 @@ from models.domain import (
     Participant,
     ParticipantRole,
 )
-from models.errors import ValidationError
+from models.errors import StorageError, ValidationError
 from models.i18n import N_, _
 from models.store import CaseStore
 from models.validation import validate_agreement
@@ -172,8 +172,17 @@ class MeetingViewModel:
 
     def go_to(self, step: Step) -> None:
         self.errors = {}
-        self.meeting.progress = step.value
-        self._save_meeting()
+        self._move_to(step.value)
+
+    def _move_to(self, progress: str) -> None:
+        """Save the new step; when the device refuses the write, stay on the step shown."""
+        before = self.meeting.progress
+        self.meeting.progress = progress
+        try:
+            self._save_meeting()
+        except StorageError:
+            self.meeting.progress = before
+            raise
 
     def next(self) -> bool:
         """Go on to the next step; False (with ``errors``) when this step needs something first."""
@@ -195,8 +204,7 @@ class MeetingViewModel:
 
     def finish(self) -> None:
         """End the meeting after the read-back: it is recorded as held today."""
-        self.meeting.progress = DONE
-        self._save_meeting()
+        self._move_to(DONE)
 
     @property
     def finished(self) -> bool:
