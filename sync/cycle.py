@@ -573,6 +573,11 @@ def log_in_again(
             )
 
 
+# The code of a cycle the tablet's own storage stopped (``models.errors.StorageError``, "full"):
+# nothing was half-applied (the store rolled back); the next cycle after making room goes on.
+DEVICE_FULL_CODE = "device_full"
+DEVICE_STORAGE_CODE = "device_storage"  # read-only or failing storage
+
 # Error codes after which a new login (the account password) lets sync go on.
 LOGIN_CODES = frozenset(
     {

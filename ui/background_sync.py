@@ -27,7 +27,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from models import sync_state
-from models.errors import KeukentafelError
+from models.errors import KeukentafelError, StorageError, StorageProblem
 from models.store import CaseStore
 from sync import cycle
 from sync.cycle import SyncState, SyncStatus
@@ -146,6 +146,19 @@ class BackgroundSync:
                 return status, False
             with store.reading() as (conn, _sealer):
                 after = sync_state.cursor(conn)
+        except StorageError as error:
+            # The device refused a write (full, read-only): say so on the status line, like any
+            # stopped sync, and back off. The store rolled the write back: nothing half-applied.
+            log.warning("sync cycle stopped: the device refused a write (%s)", error.problem.value)
+            full = error.problem is StorageProblem.FULL
+            code = cycle.DEVICE_FULL_CODE if full else cycle.DEVICE_STORAGE_CODE
+            try:
+                stopped = cycle.local_status(
+                    store, SyncState.ERROR, message=error.message, code=code
+                )
+            except KeukentafelError:
+                return None, False
+            return stopped, False
         except KeukentafelError as error:
             log.info("sync cycle stopped: %s", type(error).__name__)
             return None, False

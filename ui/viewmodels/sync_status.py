@@ -36,7 +36,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from models.i18n import _, ngettext
-from sync.cycle import LOGIN_CODES, SyncState, SyncStatus
+from sync.cycle import DEVICE_FULL_CODE, DEVICE_STORAGE_CODE, LOGIN_CODES, SyncState, SyncStatus
 
 INTERVAL = timedelta(seconds=60)
 FIRST_BACKOFF = timedelta(minutes=1)
@@ -119,6 +119,10 @@ def status_line(status: SyncStatus | None, now: datetime, *, syncing: bool = Fal
     elif status.state is SyncState.ERROR:
         if status.code in LOGIN_CODES:
             parts.append(_("Log in again to sync"))
+        elif status.code == DEVICE_FULL_CODE:
+            parts.append(_("Sync stopped: this device is full"))
+        elif status.code == DEVICE_STORAGE_CODE:
+            parts.append(_("Sync stopped: this device cannot save"))
         else:
             parts.append(_("Sync stopped"))
         tone = Tone.PROBLEM

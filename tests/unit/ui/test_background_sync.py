@@ -13,8 +13,10 @@ from models import sync_state
 from models.errors import LockedError
 from models.store import CaseStore
 from sync.cycle import SyncState, SyncStatus
-from tests.support.factories import NOW
+from tests.support.factories import NOW, TODAY, a_case_file
+from tests.support.storage import device_full
 from ui.background_sync import BackgroundSync
+from ui.viewmodels.sync_status import Tone
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -191,3 +193,34 @@ def test_locked_in_the_middle_is_no_failure(store: CaseStore) -> None:
     assert asyncio.run(background.sync_now()) is None
     assert background.schedule.failures == 0
     assert background.schedule.next_at == NOW + timedelta(seconds=60)
+
+
+def test_a_full_device_stops_sync_with_a_plain_line_and_goes_on_once_there_is_room(
+    store: CaseStore,
+) -> None:
+    enrol(store)
+    clock = Clock()
+    calls: list[int] = []
+
+    def pull_a_large_case(s: CaseStore) -> SyncStatus:
+        """A cycle that applies what the server sent: a write that needs room (a real store)."""
+        calls.append(1)
+        s.add_case_files([a_case_file(question="Ik wil weer " * 400)], today=TODAY, now=NOW)
+        return SyncStatus(SyncState.SYNCED, last_synced_at=NOW)
+
+    background, events = make(store, pull_a_large_case, clock)  # type: ignore[arg-type]
+    with device_full(store):
+        asyncio.run(background.tick())
+    assert calls == [1]
+    line = background.line()
+    assert line is not None and line.text.startswith("Sync stopped: this device is full")
+    assert line.tone is Tone.PROBLEM
+    assert background.status is not None and "device is full" in (background.status.message or "")
+    assert background.schedule.failures == 1  # backs off like any failed cycle
+    assert "pulled" not in events
+
+    clock.now += timedelta(minutes=1)  # room again
+    asyncio.run(background.tick())
+    assert calls == [1, 1]
+    line = background.line()
+    assert line is not None and line.text.startswith("Synced")
