@@ -515,7 +515,9 @@ class CaseView:
             _named(_("When"), moment),
             day.control,
             _named(_("Wellbeing (1 to 10)"), score),
-            health_on,
+            # In a row, so the stretching column does not stretch it: a Checkbox given a height
+            # is scaled to fill the width it gets, which drew its label wide and flat.
+            ft.Row(controls=[health_on]),
             health_box,
             ft.Text(_("Self-sufficiency matrix (ZRM, 1 to 5, optional)"), size=16),
         ]
