@@ -151,6 +151,7 @@ class Shell:
         page.on_keyboard_event = lambda: self.session.touch()
         page.on_close = self._closed
         page.on_disconnect = self._closed
+        page.on_app_lifecycle_state_change = self._lifecycle
         install_error_guard(page, self._unexpected_error)
         trace("shell-start")
         self.session.start()
@@ -667,6 +668,11 @@ class Shell:
         else:
             self.session.go(screen)
         self.render()
+
+    def _lifecycle(self, e: ft.AppLifecycleStateChangeEvent) -> None:
+        """Back in the foreground: a sync that failed (offline) is tried again at once."""
+        if e.state is ft.AppLifecycleState.RESUME and self.sync is not None:
+            self.sync.schedule.app_resumed()
 
     def _sync_enrolled(self) -> None:
         """Enrolled or logged in again: read the status anew and sync at once."""

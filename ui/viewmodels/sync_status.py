@@ -184,3 +184,12 @@ class SyncSchedule:
         self.paused = False
         self.failures = 0
         self.next_at = None
+
+    def app_resumed(self) -> None:
+        """The app came back to the foreground (the professional left the resident's home and
+        opened it again, often with a network now): after failed cycles, try again at once
+        instead of waiting out the back-off (up to 10 minutes). Waiting for the user (log in
+        again, enrol) stays waiting; a healthy schedule keeps its minute."""
+        if self.failures and not self.paused:
+            self.failures = 0
+            self.next_at = None

@@ -177,3 +177,26 @@ def test_a_wiped_device_stops_syncing() -> None:
     schedule = SyncSchedule()
     schedule.finished(SyncStatus(SyncState.WIPED), NOW)
     assert not schedule.due(NOW + timedelta(days=1), unlocked=True, enrolled=True, running=False)
+
+
+def test_coming_back_to_the_app_retries_a_failed_sync_at_once() -> None:
+    ready = {"unlocked": True, "enrolled": True, "running": False}
+    schedule = SyncSchedule()
+    for _ in range(5):  # offline at the resident's home: the wait grew to 10 minutes
+        schedule.finished(SyncStatus(SyncState.OFFLINE), NOW)
+    assert not schedule.due(NOW + timedelta(minutes=1), **ready)
+    schedule.app_resumed()  # opened again, back at the office
+    assert schedule.due(NOW + timedelta(minutes=1), **ready)
+
+
+def test_coming_back_changes_nothing_when_it_works_or_waits_for_the_user() -> None:
+    ready = {"unlocked": True, "enrolled": True, "running": False}
+    healthy = SyncSchedule()
+    healthy.finished(SyncStatus(SyncState.SYNCED), NOW)
+    healthy.app_resumed()
+    assert not healthy.due(NOW + timedelta(seconds=30), **ready)  # keeps its minute
+
+    login = SyncSchedule()
+    login.finished(SyncStatus(SyncState.ERROR, code="token_revoked"), NOW)
+    login.app_resumed()
+    assert not login.due(NOW + timedelta(hours=1), **ready)  # a new login is needed first
