@@ -64,7 +64,7 @@ class DevicePublic(DeviceBase):
 
 class DeviceCredential(ServerModel):
     device_id: uuid.UUID
-    device_secret: str  # shown once; the device keeps it in its OS key store
+    device_secret: str  # shown once; the device keeps it sealed in its encrypted store
 
 
 # -- tokens --------------------------------------------------------------------------------------
