@@ -118,6 +118,12 @@ class DeviceKey:
         return self._private.sign(data)
 
 
+def key_fingerprint(public_key: bytes) -> str:
+    """The first 16 hex digits of the SHA-256 of a raw public key: what ``verify`` prints and
+    Settings shows for this device, so a PDF's signatures can be traced to a tablet."""
+    return hashlib.sha256(public_key).hexdigest()[:16]
+
+
 def device_key(store: CaseStore, *, now: datetime) -> DeviceKey:
     """The store's device key, made and sealed on first use (the store must be unlocked)."""
     sealer = store.sealer

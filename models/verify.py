@@ -50,7 +50,13 @@ from models.plan_pdf import (
     role_label,
     visible_texts,
 )
-from models.signing import Signature, SignatureProblem, SignatureRecord, signature_problems
+from models.signing import (
+    Signature,
+    SignatureProblem,
+    SignatureRecord,
+    key_fingerprint,
+    signature_problems,
+)
 
 MAX_PDF_BYTES: Final = 50_000_000
 _WHITESPACE: Final = re.compile(r"\s+")
@@ -227,7 +233,7 @@ def _check_signer(plan: Plan, digest: bytes, s: Signature, language: str) -> Sig
         role=record.role,
         signed_at=record.signed_at,
         device_id=record.device_id,
-        key_fingerprint=hashlib.sha256(record.public_key).hexdigest()[:16],
+        key_fingerprint=key_fingerprint(record.public_key),
         problems=tuple(dict.fromkeys(problems)),
     )
 

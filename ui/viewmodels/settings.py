@@ -240,6 +240,14 @@ class SettingsViewModel:
         return duration_text(self.idle_lock)
 
     @property
+    def signing_key_text(self) -> str:
+        """This device's signing key fingerprint, as ``python main.py verify`` prints it for each
+        signature of a plan PDF (made on first use, like at the first signature)."""
+        from models.signing import device_key, key_fingerprint  # cryptography's Ed25519: late
+
+        return key_fingerprint(device_key(self.store, now=self.clock()).public_key)
+
+    @property
     def name_text(self) -> str:
         if self.damaged:
             return _("(damaged record)")

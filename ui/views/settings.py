@@ -86,6 +86,15 @@ class SettingsView:
                 _fact(_("Your name"), vm.name_text),
                 _fact(_("Organisation"), vm.organisation_name),
                 _fact(_("Your role"), vm.role_text),
+                _fact(_("Signing key of this device"), vm.signing_key_text),
+                ft.Text(
+                    _(
+                        "A signed plan PDF names this key for each signature it holds "
+                        "(python main.py verify)."
+                    ),
+                    size=14,
+                    color="#5F5F5F",
+                ),
                 ft.Semantics(label=_("Language"), content=self.language),
                 ft.Semantics(label=_("Locks itself after"), content=self.idle_lock),
                 *self._passphrase_form(),

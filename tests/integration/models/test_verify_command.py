@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from models import plan_pdf
 from models.store import CaseStore
 from tests.support.pdf_tamper import rewrite_content
 from tests.support.signatures import RESIDENT_NAME, a_plan_case_file, sign_all
+from ui.viewmodels.settings import SettingsViewModel
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -51,3 +54,16 @@ def test_verify_command(store: CaseStore, tmp_path: Path) -> None:
 
     missing = verify(tmp_path / "nothing-here.pdf")
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
+
+
+def test_the_key_settings_shows_is_the_one_verify_prints(store: CaseStore, tmp_path: Path) -> None:
+    """A signed PDF can be traced to the tablet: its Settings show the key verify names."""
+    signed = sign_all(store, a_plan_case_file(agreements=1))
+    pdf = tmp_path / "plan.pdf"
+    pdf.write_bytes(plan_pdf.build_plan_pdf(signed, language="nl"))
+    shown = SettingsViewModel(store, idle_lock=timedelta(minutes=5)).signing_key_text
+    assert len(shown) == 16 and int(shown, 16) >= 0
+    result = verify(pdf)
+    assert result.returncode == 0
+    keys = set(re.findall(r"sleutel ([0-9a-f]{16})", result.stdout))
+    assert keys == {shown}  # every signature of the plan was made with this device's key
