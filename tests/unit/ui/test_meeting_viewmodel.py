@@ -11,9 +11,11 @@ import pytest
 from models import queries
 from models.deadlines import DeadlineState
 from models.domain import CaseStage, ParticipantRole
+from models.errors import StorageError
 from models.store import CaseStore
 from tests.support.factories import NOW, PASSPHRASE, TODAY, a_case_file, floor_kdf_params
 from tests.support.memory_keyring import MemoryKeyring
+from tests.support.storage import device_full
 from ui.viewmodels.meeting import MeetingViewModel, Step
 
 
@@ -231,3 +233,38 @@ def test_moving_on_with_an_empty_line_just_added_saves_the_rest(
     stored = queries.case_file(store, case_id).meetings[0]
     assert stored.progress == Step.WANTS.value
     assert stored.wants == ["Weer zelf koken"] and stored.strengths == []
+
+
+# Long lines (within the 500-character limit) that need new pages of the file to be saved.
+LINE = "Ik wil weer zelf naar de markt op donderdag, met de rollator. "
+LINES = [f"{n}. {LINE}" * 7 for n in range(9)]
+
+
+def test_a_full_device_mid_meeting_loses_no_word_and_no_step(
+    store: CaseStore, case_id: str
+) -> None:
+    vm = MeetingViewModel.open(store, case_id, today=TODAY)
+    vm.next()
+    vm.set_item(Step.WANTS, vm.add_item(Step.WANTS), "Ik wil weer")
+
+    with device_full(store):
+        with pytest.raises(StorageError):  # a keystroke finds the device full
+            for n, line in enumerate(LINES):
+                vm.set_item(Step.WANTS, n, line)
+                vm.add_item(Step.WANTS)
+        typed = [t for t in vm.items(Step.WANTS) if t]
+        assert typed == LINES[: len(typed)]  # still what the screen shows
+        with pytest.raises(StorageError):
+            vm.next()  # saves the step with the lines: no room either
+        assert vm.step is Step.WANTS  # not moved on behind the screen's back
+
+    # Room again: the next keystroke saves everything typed so far.
+    last = len(typed) - 1
+    vm.set_item(Step.WANTS, last, typed[last] + "!")
+    assert vm.next() and vm.step is Step.STRENGTHS
+
+    again = reopen(store)  # the app closed: open it again
+    resumed = MeetingViewModel.open(again, case_id, today=TODAY)
+    assert resumed.step is Step.STRENGTHS
+    assert resumed.meeting.wants == [*typed[:last], typed[last] + "!"]
+    again.close()
