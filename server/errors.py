@@ -8,15 +8,26 @@
 
 Every error body is ``{"code": ..., "message": ...}`` plus extras. Validation errors never echo the
 submitted values back (they may be personal data).
+
+Any other exception (a bug, a database error) is answered ``500 {"code": "internal_error"}`` by
+``CatchAll`` and logged as its type, the method and the route's path template only: its text can
+hold personal data (PostgreSQL puts a failing row in the error's detail), and so can the query
+string. It is not raised further, because the server (uvicorn) would log it in full.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("keukentafel.server.errors")
 
 
 class ApiError(Exception):
@@ -51,6 +62,54 @@ class NotFound(ApiError):
     status = 404
 
 
+_INTERNAL_ERROR = json.dumps(
+    {"code": "internal_error", "message": "Something went wrong on the server."}
+).encode()
+
+
+class CatchAll:
+    """ASGI middleware: an unexpected exception becomes a 500 in the usual error shape, and the
+    log gets its type and route only (no message, no traceback, no query values)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except HTTPException:
+            raise  # deliberate control flow (server/limits.py's body cap), not an error
+        except Exception as error:
+            route = getattr(scope.get("route"), "path", None) or "unknown route"
+            # No traceback and no message: their text can hold personal data.
+            log.error(
+                "unexpected error %s on %s %s", type(error).__name__, scope.get("method"), route
+            )
+            if started:
+                return  # too late for an answer; the server closes the connection
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(_INTERNAL_ERROR)).encode()),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": _INTERNAL_ERROR})
+
+
 def install_handlers(app: FastAPI) -> None:
     async def api_error(_request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, ApiError)
@@ -68,3 +127,5 @@ def install_handlers(app: FastAPI) -> None:
 
     app.add_exception_handler(ApiError, api_error)
     app.add_exception_handler(RequestValidationError, invalid)
+    # Innermost of the middleware (added first): it sees every exception a route lets through.
+    app.add_middleware(CatchAll)

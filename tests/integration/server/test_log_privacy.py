@@ -10,10 +10,12 @@ SQLAlchemy's statement logging switched on.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import Engine, insert
 from sqlalchemy.exc import DBAPIError
@@ -56,6 +58,50 @@ def _push_with(world: World, value: str) -> tuple[dict[str, str], dict[str, Any]
     )
     body = PushRequest(device_id=login.device_id, mutations=[mutation]).model_dump(mode="json")
     return login.headers, body
+
+
+def test_a_failed_write_answers_500_and_logs_no_personal_data(
+    world: World,
+    live_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    value = canary("Log")
+    headers, body = _push_with(world, value)
+    _break_the_write(monkeypatch, value)
+    # INFO on the root logger also lets SQLAlchemy log every statement with its parameters.
+    caplog.set_level(logging.INFO)
+    response = httpx.post(f"{live_url}/sync/push", json=body, headers=headers, timeout=30)
+
+    assert response.status_code == 500
+    answer = response.json()
+    assert answer["code"] == "internal_error"
+    assert set(answer) == {"code", "message"}
+    assert value not in response.text
+    out, err = capfd.readouterr()
+    assert value not in caplog.text
+    assert value not in out + err
+    # The error is logged: its type and the route, nothing more.
+    logged = [r for r in caplog.records if r.name == "keukentafel.server.errors"]
+    assert [r.getMessage() for r in logged] == [
+        "unexpected error IntegrityError on POST /sync/push"
+    ]
+    assert all(r.exc_info is None for r in logged)
+
+
+def test_a_failed_write_through_the_test_client_is_answered_too(
+    world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The handler answers the error itself (the TestClient would re-raise it otherwise)."""
+    value = canary("Client")
+    headers, body = _push_with(world, value)
+    _break_the_write(monkeypatch, value)
+    caplog.set_level(logging.INFO)
+    response = world.client.post("/sync/push", json=body, headers=headers)
+    assert response.status_code == 500
+    assert response.json()["code"] == "internal_error"
+    assert value not in caplog.text
 
 
 def test_a_database_error_does_not_carry_the_row_values(world: World, engine: Engine) -> None:
