@@ -16,6 +16,29 @@ sends the back-fill again (its cursor is still below the grant). That is harmles
 complete, ordered history of the case up to that cursor, so applying it again ends in the same
 state, and the normal changes after the cursor follow. Once the cursor has passed the grant, the
 case is never back-filled again. A device that starts from cursor 0 needs none.
+
+Access that ended (issue #5, "the tablet keeps only the active caseload"): a membership ends when
+its participant record is marked removed, deleted, or loses its ``account_id`` ("End dossier
+access"). ``case_member`` rows are deleted then, so ``server.sync_push`` writes a
+``CaseAccessEnd`` row (case, account, seq of that change; migration 0006): a tombstone of the
+membership, never updated. ``PullResponse.access_ended`` lists each case that has an end row
+
+- of this principal's account (for a team lead: of an account of their team, or their own, as in
+  ``visible_case_ids``), so a case is only named to someone who had it through that account;
+- with ``request.cursor < ended_seq <= the page's cursor``, so each end is named once, on the
+  page whose cursor passes it (a later page or pull starts after it);
+- and that the principal does **not** see now (``visible_case_ids``): still a member another way
+  (the creator, another participant record, granted again), or for a team lead another member in
+  the team, means access did not end.
+
+Why a separate table rather than keeping ended ``case_member`` rows with an end seq: every access
+query (authorisation, back-fill, the team reports) would need a new condition, and one forgotten
+would open a case again. The end rows are read only here.
+
+An end named once and then missed (a device whose store was reset to an older cursor) is named
+again, as the cursor passes it again. Not covered: an account moved to another team takes its
+cases out of the old team lead's view without any change (no seq), so that team lead's tablet is
+not told; and memberships that ended before migration 0006 left no end row.
 """
 
 from __future__ import annotations
@@ -30,7 +53,7 @@ from server import audit
 from server.audit import Action, Result
 from server.authorisation import visible_case_ids
 from server.models.accounts import Account, Role
-from server.models.dossier import CaseMember, ChangeRow, SyncHead
+from server.models.dossier import CaseAccessEnd, CaseMember, ChangeRow, SyncHead
 from server.principal import Principal
 from sync.protocol import Change, Entity, Op, PullRequest, PullResponse
 
@@ -69,7 +92,8 @@ def pull(session: Session, principal: Principal, request: PullRequest) -> PullRe
             for case_id in cases
         ],
     )
-    return PullResponse(changes=changes, cursor=cursor, done=done)
+    ended = _access_ended(session, principal, request.cursor, cursor)
+    return PullResponse(changes=changes, cursor=cursor, done=done, access_ended=ended)
 
 
 def _change(row: ChangeRow) -> Change:
@@ -115,3 +139,23 @@ def _backfill(session: Session, principal: Principal, cursor: int, head: int) ->
             .order_by(col(ChangeRow.seq))
         ).all()
     )
+
+
+def _access_ended(session: Session, principal: Principal, after: int, upto: int) -> list[uuid.UUID]:
+    """The cases whose access through this principal's accounts ended in (after, upto] and that it
+    does not see now (see the module docstring)."""
+    if upto <= after:
+        return []
+    query = select(col(CaseAccessEnd.case_id)).where(
+        col(CaseAccessEnd.ended_seq) > after, col(CaseAccessEnd.ended_seq) <= upto
+    )
+    if principal.role is Role.TEAM_LEAD and principal.team_id is not None:
+        query = query.join(Account, col(Account.id) == col(CaseAccessEnd.account_id)).where(
+            (col(Account.team_id) == principal.team_id) | (col(Account.id) == principal.account_id)
+        )
+    elif principal.role is Role.ADMINISTRATOR:
+        return []
+    else:
+        query = query.where(col(CaseAccessEnd.account_id) == principal.account_id)
+    query = query.where(col(CaseAccessEnd.case_id).not_in(visible_case_ids(principal)))
+    return sorted(set(session.exec(query.distinct()).all()), key=str)

@@ -58,6 +58,7 @@ from server.models.accounts import Account
 from server.models.dossier import (
     AppliedMutation,
     CaseAccess,
+    CaseAccessEnd,
     CaseMember,
     ChangeRow,
     DossierRecord,
@@ -83,6 +84,7 @@ _APPLIED: Table = cast(Any, AppliedMutation).__table__
 _RECORDS: Table = cast(Any, DossierRecord).__table__
 _ACCESS: Table = cast(Any, CaseAccess).__table__
 _MEMBERS: Table = cast(Any, CaseMember).__table__
+_ACCESS_ENDS: Table = cast(Any, CaseAccessEnd).__table__
 _COLUMNS = (
     "entity",
     "record_id",
@@ -199,6 +201,7 @@ class _Batch:
         self.access: dict[uuid.UUID, _Access] = {}
         self.members: set[uuid.UUID] = set()  # cases the pusher is a member of
         self.new_members: list[dict[str, Any]] = []  # case_member rows not written yet
+        self.access_ends: list[dict[str, Any]] = []  # case_access_end rows not written yet
         self.touched: dict[tuple[str, uuid.UUID], _Record] = {}  # to write, in order applied
 
     def prefetch(self, mutations: list[Mutation]) -> None:
@@ -321,6 +324,8 @@ class _Batch:
             a.stored = a.consent_given
         bulk.insert_rows(connection, _MEMBERS, self.new_members)
         self.new_members = []
+        bulk.insert_rows(connection, _ACCESS_ENDS, self.access_ends)
+        self.access_ends = []
 
     def write(self) -> None:
         """The batch's rows, a statement or two per table, in the push's transaction."""
@@ -670,7 +675,8 @@ def _after_apply(batch: _Batch, m: Mutation, record: _Record, *, new: bool) -> N
     """Keep consent and case membership in step with the records just changed. A participant
     record the server did not have yet cannot have made anyone a member. A participant deleted or
     marked removed (``removed_on``, how the app takes someone off a case) makes nobody a member,
-    even when a merge with another tablet's edit left an account on it."""
+    even when a merge with another tablet's edit left an account on it. An account the record no
+    longer names gets a ``case_access_end`` row at this change's seq (see server/sync_pull.py)."""
     session = batch.session
     if m.entity is Entity.CASE and m.op is Op.UPSERT and CONSENT_FIELD in m.fields:
         access = batch.access.get(m.case_id)
@@ -683,12 +689,17 @@ def _after_apply(batch: _Batch, m: Mutation, record: _Record, *, new: bool) -> N
         since = record.seq  # granted now; kept when the same account stays linked (back-fill)
         if not new:
             batch.write_access()  # the queries below must see the rows made so far
-            for kept in session.exec(
-                select(CaseMember.since_seq).where(
-                    CaseMember.participant_id == m.record_id, CaseMember.account_id == account_id
+            for kept_account, kept_since in session.exec(
+                select(CaseMember.account_id, CaseMember.since_seq).where(
+                    CaseMember.participant_id == m.record_id
                 )
             ):
-                since = min(since, kept)
+                if kept_account == account_id:
+                    since = min(since, kept_since)
+                else:  # this record no longer makes that account a member (see sync_pull)
+                    batch.access_ends.append(
+                        {"case_id": m.case_id, "account_id": kept_account, "ended_seq": record.seq}
+                    )
             session.execute(delete(CaseMember).where(col(CaseMember.participant_id) == m.record_id))
         if account_id is not None:
             batch.new_members.append(_member(m.case_id, account_id, m.record_id, since))

@@ -26,8 +26,23 @@ A device sends **mutations** and receives **changes**:
 - Pull goes by the server's own sequence number, never by device clocks. ``device_time`` travels
   along for the audit log only. Deletions travel as changes with ``op=delete`` (tombstones).
 
+- A device whose access to a case ended (taken off the case, its dossier access ended, or for a
+  team lead: no member of the team takes part any more) gets no more changes of it, and
+  ``PullResponse.access_ended`` names the case once, on the page whose cursor passes the end:
+  the device then removes the case and everything of it (``models.sync_state.forget_cases``).
+
 Everything is ``extra="forbid"``: a field the other side does not know is an error, not silently
 dropped data.
+
+Versions. ``PROTOCOL_VERSION`` (``protocol`` in the request body) is the wire protocol: a server
+refuses any other, so it changes only with a break. Fields added to an answer since are sent only
+to an app that asks for them with the query parameter ``?protocol=N`` on ``POST /sync/pull``
+(``PULL_PROTOCOL_VERSION``, as ``sync.team_protocol`` does): an older app sends none (read as 1)
+and gets exactly the answer it knows, which its ``extra="forbid"`` accepts; a server from before
+ignores the parameter, and the new field's default (an empty list) is what the app reads then.
+
+- 1: the first version.
+- 2: ``PullResponse.access_ended``.
 """
 
 from __future__ import annotations
@@ -42,6 +57,9 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue
 
 PROTOCOL_VERSION = 1
+PULL_PROTOCOL_VERSION = 2  # the pull answer this app reads: the query parameter ``protocol``
+# The fields of PullResponse that came after version 1, by the version that brought them.
+PULL_FIELDS_SINCE: dict[str, int] = {"access_ended": 2}
 MAX_PUSH_BATCH = 500
 MAX_PULL_LIMIT = 1000
 MAX_SEQ = 2**63 - 1  # the largest sequence number a database BIGINT holds
@@ -146,3 +164,6 @@ class PullResponse(_Wire):
     changes: list[Change]
     cursor: int  # send this as the next PullRequest.cursor
     done: bool  # False: more pages wait
+    # Cases this device's account no longer sees, whose access ended after the request's cursor
+    # and by this page's ``cursor``: remove them here. Version 2 (see "Versions" above).
+    access_ended: list[UUID] = Field(default_factory=list)

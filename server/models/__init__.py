@@ -11,6 +11,7 @@ from server.models.devices import Device, EnrolmentCode, RefreshToken, TokenFami
 from server.models.dossier import (
     AppliedMutation,
     CaseAccess,
+    CaseAccessEnd,
     CaseMember,
     ChangeRow,
     DossierRecord,
@@ -30,6 +31,7 @@ __all__ = [
     "AuditEvent",
     "AuditHead",
     "CaseAccess",
+    "CaseAccessEnd",
     "CaseMember",
     "ChangeRow",
     "Device",

@@ -6,6 +6,8 @@
 - ``ChangeRow``: the change log, pulled by ``seq`` (the server's own sequence number).
 - ``AppliedMutation``: one row per (device, mutation id), UNIQUE: the idempotency guard.
 - ``CaseAccess`` / ``CaseMember``: who may see and change a case (see server/authorisation.py).
+- ``CaseAccessEnd``: when an account stopped being a member through a participant record, so a
+  pull can tell its devices to remove the case (see server/sync_pull.py).
 - ``SyncHead``: one row holding the last sequence number. A push locks it for its whole
   transaction, so sequence numbers are handed out and committed in order, and a pull that has seen
   seq N has seen everything below N.
@@ -100,3 +102,19 @@ class CaseMember(ServerModel, table=True):
     # creation). Pull back-fills a case's earlier history to accounts granted after their cursor.
     # Rows from before migration 0003 hold 0: "from the start", no back-fill.
     since_seq: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
+class CaseAccessEnd(ServerModel, table=True):
+    """An account's membership of a case that ended: its participant record was marked removed,
+    deleted, or lost its ``account_id`` (migration 0006). Written with the change that ended it,
+    never updated; the account may still see the case another way (as creator, through another
+    participant record, or granted again later): a pull checks that before it names the case."""
+
+    __tablename__ = "case_access_end"
+    # The ends of one account (or a team's accounts) after a cursor, from the index.
+    __table_args__ = (Index("ix_case_access_end_account_seq", "account_id", "ended_seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: uuid.UUID
+    account_id: uuid.UUID = Field(foreign_key="account.id")
+    ended_seq: int  # the server seq of the change that ended the membership
