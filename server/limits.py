@@ -33,6 +33,13 @@ in the access token), over ``rate_limit_window_seconds`` (60 s):
     refresh (POST /auth/refresh)    per IP 600, per account 60
     enrol (POST /devices/enrol)     per IP 20   (no account yet; the code is one-time anyway)
     sync (POST /sync/push, /pull)   per device 300, push and pull together
+    refused_auth (token routes)     per IP 60, counting only refused bearer tokens
+                                    (missing, bad, expired, revoked)
+
+The refused_auth limit is counted in server/api/deps.py just before a refused token's audit row
+is written; over it the answer is 429 and no row is written, so a client without a valid token
+cannot flood the audit log. Requests with a valid token are not counted: one tablet with a bad
+token does not hold back the others behind the same address.
 
 The sync limit is counted once the access token and the device are checked, before the push or
 pull touches the dossier. It is far above what the app needs: its background cycle every minute is

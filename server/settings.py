@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     rate_limit_refresh_per_account: int = Field(default=60, ge=1)
     rate_limit_enrol_per_ip: int = Field(default=20, ge=1)
     rate_limit_sync_per_device: int = Field(default=300, ge=1)  # push and pull together
+    # Refused bearer tokens (missing, bad, expired, revoked) per IP: each writes an audit row.
+    rate_limit_refused_auth_per_ip: int = Field(default=60, ge=1)
     # Requests inside the app at once; keep it below the database connection pool's size.
     max_concurrent_requests: int = Field(default=15, ge=1)
     # Of those, pushes: they are applied one at a time under the sync lock anyway.

@@ -2,7 +2,10 @@
 
 ``CurrentPrincipal`` checks the bearer token, then the device (revoked: 401 ``device_revoked``
 with ``wipe: true``), the token family (revoked: 401 ``token_revoked``) and the account
-(inactive: 401). Every refusal is written to the audit log.
+(inactive: 401). Every refusal is written to the audit log, up to
+``rate_limit_refused_auth_per_ip`` refusals per client IP per window; past that the caller gets
+429 ``too_many_requests`` and no audit row, so a client without a valid token cannot flood the
+audit log (OWASP API4; server/limits.py). Requests with a valid token are not counted.
 
 Thread hops (bench/sync_load.py): FastAPI runs every plain ``def`` dependency in a thread-pool
 task of its own, and under load each hand-over costs the event loop and the GIL more than the work
@@ -24,7 +27,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 from starlette.concurrency import run_in_threadpool
 
-from server import audit
+from server import audit, limits
 from server.audit import Action, Actor, Result
 from server.db import new_session
 from server.errors import ApiError, DeviceRevoked, Forbidden, Unauthorised
@@ -90,6 +93,15 @@ def refuse(
     return error
 
 
+def refuse_unauthenticated(
+    engine: Engine, request: Request, actor: Actor, error: ApiError
+) -> ApiError:
+    """``refuse`` for a bearer token that does not hold, counted per client IP first: over the
+    limit, ``TooManyRequests`` is raised and no audit row is written."""
+    limits.limit(request, "refused_auth")
+    return refuse(engine, request, actor, error)
+
+
 def _route(request: Request) -> str:
     route = request.scope.get("route")
     path = getattr(route, "path", None)
@@ -105,12 +117,12 @@ def get_principal(
 ) -> Principal:
     if credentials is None:
         error = Unauthorised("not_authenticated", "Log in first.")
-        raise refuse(engine, request, Actor(), error)
+        raise refuse_unauthenticated(engine, request, Actor(), error)
     try:
         claims = read_access_token(settings, credentials.credentials)
     except InvalidToken:
         error = Unauthorised("invalid_token", "The access token is not valid or has expired.")
-        raise refuse(engine, request, Actor(), error) from None
+        raise refuse_unauthenticated(engine, request, Actor(), error) from None
     # The device, the token family and the account in one round trip: no row when one is missing.
     row = session.execute(
         select(
@@ -130,7 +142,9 @@ def get_principal(
     ).first()
     actor = Actor(account_id=claims.account_id, device_id=claims.device_id)
     if row is None:
-        raise refuse(engine, request, actor, Unauthorised("invalid_token", "Unknown token."))
+        raise refuse_unauthenticated(
+            engine, request, actor, Unauthorised("invalid_token", "Unknown token.")
+        )
     device_org, device_revoked, family_device, family_revoked, role, org, team, active = row
     actor = Actor(
         account_id=claims.account_id,
@@ -139,11 +153,15 @@ def get_principal(
         organisation_id=org,
     )
     if device_revoked is not None:
-        raise refuse(engine, request, actor, DeviceRevoked())
+        raise refuse_unauthenticated(engine, request, actor, DeviceRevoked())
     if family_revoked is not None or family_device != claims.device_id:
-        raise refuse(engine, request, actor, Unauthorised("token_revoked", "Log in again."))
+        raise refuse_unauthenticated(
+            engine, request, actor, Unauthorised("token_revoked", "Log in again.")
+        )
     if not active or org != device_org:
-        raise refuse(engine, request, actor, Unauthorised("account_inactive", "Log in again."))
+        raise refuse_unauthenticated(
+            engine, request, actor, Unauthorised("account_inactive", "Log in again.")
+        )
     return Principal(
         account_id=claims.account_id,
         role=Role(role),
