@@ -87,6 +87,21 @@ def test_audit_rows_cannot_be_changed_or_deleted(world: World, engine: Engine) -
     assert all(r.outcome != "x" for r in _rows(engine))
 
 
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+def test_audit_rows_cannot_be_truncated_on_postgresql(world: World, engine: Engine) -> None:
+    """TRUNCATE fires no row triggers; PostgreSQL has a statement trigger for it (SQLite has no
+    TRUNCATE: its ``DELETE FROM`` without WHERE is refused above)."""
+    world.organisation()
+    before = len(_rows(engine))
+    assert before > 0
+    with Session(engine) as session, pytest.raises(DBAPIError, match="append-only"):
+        session.execute(text("TRUNCATE audit_event"))
+        session.commit()
+    assert len(_rows(engine)) == before
+
+
 def test_a_device_time_in_another_zone_keeps_the_chain_whole(world: World, engine: Engine) -> None:
     """The push hashes its audit rows as they are stored: datetimes in UTC."""
     professional = world.member(world.organisation())
