@@ -376,6 +376,18 @@ class CaseStore:
         with self.writing() as (conn, sealer):
             return sync_state.apply_remote(conn, sealer, writes, now=now or self.clock())
 
+    def forget_cases(self, case_ids: Iterable[object]) -> sync_state.ForgetResult:
+        """Remove cases whose access ended, and everything of them, in one transaction
+        (``models.sync_state.forget_cases``: unsent changes of them are dropped too)."""
+        with self.writing() as (conn, sealer):
+            return sync_state.forget_cases(conn, sealer, case_ids)
+
+    def has_case(self, case_id: str) -> bool:
+        """Whether the case is (still) on this device; needs no unlocked key."""
+        with self.engine.connect() as conn:
+            found = conn.execute(select(CASES.c.id).where(CASES.c.id == case_id)).first()
+        return found is not None
+
     def wipe(self) -> None:
         """Destroy this device's case file: a revoked (lost) tablet on its next contact.
 

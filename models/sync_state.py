@@ -14,6 +14,14 @@ and applying pulled changes to the case file.
   updated field by field; a tombstone deletes it. ``sync_bases`` moves forward only when the write
   says so (``advances_base``). The caller runs it in one transaction per pulled page.
 
+- ``forget_cases``: a case this device's account no longer has access to (the server names it in
+  a pull's ``access_ended``) leaves the device whole, in the caller's transaction: its resident,
+  case, participants, meetings, agreements, measurements, signed plan versions with their kept
+  PDF and signatures, its sync bases, its outbox rows and its open conflicts. The tablet keeps
+  only the active caseload (SECURITY.md). Unsent changes of the case are dropped with it: the
+  server refuses them now (``not_authorised``), so kept they would only wait for good, held back,
+  and hold the very personal data that must leave the device. Only their number is logged.
+
 This module takes the engine's values by shape (``RemoteWrite``) rather than importing ``sync``:
 data flows from models to sync, never back.
 """
@@ -35,6 +43,7 @@ from models.changes import Entity, JsonValue
 from models.crypto.sealing import Sealer
 from models.domain import Case, Meeting
 from models.errors import DamagedRecordError
+from models.signing_tables import PlanSignatureRow, PlanVersionRow
 from models.tables import (
     AgreementRow,
     CaseRow,
@@ -432,3 +441,74 @@ def _record_from_row(
         return _FROM_ROW[entity](sealer, row)
     except DamagedRecordError:
         return None
+
+
+# -- cases whose access ended ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ForgetResult:
+    cases: int = 0  # cases that were on this device and are removed now
+    changes_dropped: int = 0  # their unsent changes (outbox rows), dropped with them
+
+    def __add__(self, other: ForgetResult) -> ForgetResult:
+        return ForgetResult(self.cases + other.cases, self.changes_dropped + other.changes_dropped)
+
+
+_PLAN_VERSIONS = _table(PlanVersionRow)
+_PLAN_SIGNATURES = _table(PlanSignatureRow)
+# The tables that hang off a case, children before parents (foreign keys are on).
+_CASE_PARTS: tuple[tuple[Table, Entity | None], ...] = (
+    (_PLAN_SIGNATURES, None),
+    (_PLAN_VERSIONS, None),
+    (_TABLES[Entity.AGREEMENT], Entity.AGREEMENT),
+    (_TABLES[Entity.MEASUREMENT], Entity.MEASUREMENT),
+    (_TABLES[Entity.MEETING], Entity.MEETING),
+    (_TABLES[Entity.PARTICIPANT], Entity.PARTICIPANT),
+)
+
+
+def forget_cases(conn: Connection, sealer: Sealer, case_ids: Iterable[object]) -> ForgetResult:
+    """Remove these cases and everything of them from the device, in the caller's transaction
+    (see the module docstring). Cases that are not here are skipped; nothing is queued."""
+    wanted = sorted({str(c) for c in case_ids})
+    if not wanted:
+        return ForgetResult()
+    cases_table, residents = _TABLES[Entity.CASE], _TABLES[Entity.RESIDENT]
+    found = 0
+    for case_id in wanted:
+        resident_id = conn.execute(
+            select(cases_table.c.resident_id).where(cases_table.c.id == case_id)
+        ).scalar()
+        record_ids: set[str] = {case_id}
+        for table, entity in _CASE_PARTS:
+            if entity is not None:
+                record_ids.update(
+                    conn.execute(select(table.c.id).where(table.c.case_id == case_id)).scalars()
+                )
+            conn.execute(delete(table).where(table.c.case_id == case_id))
+        if resident_id is not None:
+            found += 1
+            conn.execute(delete(cases_table).where(cases_table.c.id == case_id))
+            shared = conn.execute(
+                select(cases_table.c.id).where(cases_table.c.resident_id == resident_id).limit(1)
+            ).first()
+            if shared is None:  # a resident belongs to their own case; never delete a shared one
+                conn.execute(delete(residents).where(residents.c.id == resident_id))
+                record_ids.add(str(resident_id))
+        for start in range(0, len(record_ids), 500):
+            chunk = sorted(record_ids)[start : start + 500]
+            conn.execute(delete(outbox.BASES).where(outbox.BASES.c.record_id.in_(chunk)))
+    dropped = conn.execute(delete(outbox.OUTBOX).where(outbox.OUTBOX.c.case_id.in_(wanted)))
+    conflicts = load_conflicts(conn, sealer)
+    kept = [c for c in conflicts if str(c.get("case_id")) not in wanted]
+    if len(kept) != len(conflicts):
+        save_conflicts(conn, sealer, kept)
+    result = ForgetResult(cases=found, changes_dropped=dropped.rowcount or 0)
+    if result.cases or result.changes_dropped:
+        log.warning(
+            "access ended: %d case(s) removed from this device, %d unsent change(s) dropped",
+            result.cases,
+            result.changes_dropped,
+        )
+    return result
