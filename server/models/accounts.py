@@ -62,7 +62,7 @@ EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
 class AccountBase(ServerModel):
-    email: str = Field(max_length=320, regex=EMAIL_PATTERN)
+    email: str = Field(max_length=320, schema_extra={"pattern": EMAIL_PATTERN})
     role: Role = Field(default=Role.PROFESSIONAL, sa_type=String(20))
     team_id: uuid.UUID | None = None
 

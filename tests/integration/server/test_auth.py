@@ -155,3 +155,13 @@ def test_writes_refuse_server_owned_fields(world: World) -> None:
     response = world.client.post("/accounts", json=body, headers=org.admin.headers)
     assert response.status_code == 422
     assert PASSWORD not in response.text  # validation errors never echo input
+
+
+def test_an_account_needs_an_email_address_that_looks_like_one(world: World) -> None:
+    org = world.organisation()
+    for email in ("not an address", "a@b", "twee@@example.org", "met spatie@example.org"):
+        body = {"email": email, "password": PASSWORD}
+        response = world.client.post("/accounts", json=body, headers=org.admin.headers)
+        assert response.status_code == 422, email
+    body = {"email": "sanne.de.bruijn@example.org", "password": PASSWORD}
+    assert world.client.post("/accounts", json=body, headers=org.admin.headers).status_code == 201
