@@ -62,6 +62,10 @@ class NotFound(ApiError):
     status = 404
 
 
+class Conflict(ApiError):
+    status = 409
+
+
 _INTERNAL_ERROR = json.dumps(
     {"code": "internal_error", "message": "Something went wrong on the server."}
 ).encode()

@@ -7,6 +7,7 @@ by digest stays one indexed query.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import datetime
 
@@ -42,9 +43,26 @@ class DeviceBase(ServerModel):
     label: str = Field(default="", max_length=100)  # e.g. "tablet 7"; never a person's name
 
 
+# An Ed25519 public key, raw 32 bytes as lower-case hex: how the tablet's signing key is sent.
+SIGNING_KEY_PATTERN = r"^[0-9a-f]{64}$"
+
+
+def key_fingerprint(public_key_hex: str) -> str:
+    """The first 16 hex digits of SHA-256 of the raw key: what ``python main.py verify`` prints
+    for each signature of a plan PDF (``models.signing.key_fingerprint`` on the tablet)."""
+    return hashlib.sha256(bytes.fromhex(public_key_hex)).hexdigest()[:16]
+
+
 class DeviceEnrol(RequestBody):
     code: str = Field(min_length=1, max_length=64)
     label: str = Field(default="", max_length=100)
+
+
+class SigningKeyRegistration(RequestBody):
+    """``PUT /devices/me/signing-key``: the tablet sends it once after logging in (the enrolment
+    body stays as it was, so a new tablet still enrols with an older server)."""
+
+    public_key: str = Field(schema_extra={"pattern": SIGNING_KEY_PATTERN})
 
 
 class Device(DeviceBase, table=True):
@@ -53,6 +71,7 @@ class Device(DeviceBase, table=True):
     secret_digest: str = Field(max_length=64)
     enrolled_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    signing_key: str | None = Field(default=None, max_length=64)  # set once, never changed
 
 
 class DevicePublic(DeviceBase):
@@ -60,6 +79,20 @@ class DevicePublic(DeviceBase):
     organisation_id: uuid.UUID
     enrolled_at: datetime
     revoked_at: datetime | None
+    signing_key_fingerprint: str | None  # None until the tablet sent its key
+
+    @classmethod
+    def of(cls, device: Device) -> DevicePublic:
+        return cls(
+            id=device.id,
+            organisation_id=device.organisation_id,
+            label=device.label,
+            enrolled_at=device.enrolled_at,
+            revoked_at=device.revoked_at,
+            signing_key_fingerprint=key_fingerprint(device.signing_key)
+            if device.signing_key
+            else None,
+        )
 
 
 class DeviceCredential(ServerModel):

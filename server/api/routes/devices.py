@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Request, Response, status
 
 from server import audit, limits
-from server.api.deps import Administrator, EngineDep, SessionDep, SettingsDep, refuse
+from server.api.deps import (
+    Administrator,
+    CurrentPrincipal,
+    EngineDep,
+    SessionDep,
+    SettingsDep,
+    refuse,
+)
 from server.audit import Action, Actor, Result
 from server.crud import devices as crud_devices
-from server.errors import NotFound, Unauthorised
+from server.errors import Conflict, NotFound, Unauthorised
 from server.models.devices import (
     Device,
     DeviceCredential,
     DeviceEnrol,
     DevicePublic,
     EnrolmentCodePublic,
+    SigningKeyRegistration,
 )
 from server.models.types import utcnow
 
@@ -74,8 +82,52 @@ def enrol(
 
 
 @router.get("/devices", response_model=list[DevicePublic])
-def list_devices(admin: Administrator, session: SessionDep) -> list[Device]:
-    return crud_devices.list_devices(session=session, organisation_id=admin.organisation_id)
+def list_devices(admin: Administrator, session: SessionDep) -> list[DevicePublic]:
+    """The organisation's devices, with each one's signing key fingerprint: the one that
+    ``python main.py verify`` prints for every signature of a plan PDF made on that tablet."""
+    devices = crud_devices.list_devices(session=session, organisation_id=admin.organisation_id)
+    return [DevicePublic.of(d) for d in devices]
+
+
+@router.put(
+    "/devices/me/signing-key",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={409: {"description": "this device already sent another key"}},
+)
+def register_signing_key(
+    request: Request,
+    body: SigningKeyRegistration,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    engine: EngineDep,
+) -> Response:
+    """The calling device's public signing key, kept once. The same key again changes nothing;
+    another key is refused (409): plans signed with the first must stay traceable to the device,
+    and a tablet whose store was made anew enrols anew."""
+    device = session.get(Device, principal.device_id)
+    if device is None:  # get_principal checked the device; gone meanwhile
+        raise refuse(engine, request, principal.actor, NotFound("not_found", "No such device."))
+    if device.signing_key == body.public_key:
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+    if device.signing_key is not None:
+        error = Conflict("signing_key_differs", "This device already has another signing key.")
+        raise refuse(engine, request, principal.actor, error)
+    device.signing_key = body.public_key
+    session.add(device)
+    audit.record(
+        session,
+        [
+            audit.event(
+                principal.actor,
+                action=Action.UPDATE,
+                outcome=Result.SUCCESS,
+                authorisation="granted",
+                route="/devices/me/signing-key",
+            )
+        ],
+    )
+    session.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/devices/{device_id}/revoke", response_model=DevicePublic)
@@ -85,7 +137,7 @@ def revoke(
     admin: Administrator,
     session: SessionDep,
     engine: EngineDep,
-) -> Device:
+) -> DevicePublic:
     device = session.get(Device, device_id)
     if device is None or device.organisation_id != admin.organisation_id:
         raise refuse(engine, request, admin.actor, NotFound("not_found", "No such device."))
@@ -103,4 +155,4 @@ def revoke(
         ],
     )
     session.commit()
-    return device
+    return DevicePublic.of(device)

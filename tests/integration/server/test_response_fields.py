@@ -21,7 +21,14 @@ from tests.integration.server.conftest import make_settings
 
 PINNED: dict[str, set[str]] = {
     "AccountPublic": {"id", "email", "role", "team_id", "organisation_id", "active"},
-    "DevicePublic": {"id", "label", "organisation_id", "enrolled_at", "revoked_at"},
+    "DevicePublic": {
+        "id",
+        "label",
+        "organisation_id",
+        "enrolled_at",
+        "revoked_at",
+        "signing_key_fingerprint",
+    },
     "TeamPublic": {"id", "name", "organisation_id"},
     "EnrolmentCodePublic": {"code", "expires_at"},
     "AuditEventPublic": {
