@@ -36,7 +36,13 @@ from sync.errors import (
     ServerError,
     TooManyAttemptsError,
 )
-from sync.protocol import PullRequest, PullResponse, PushRequest, PushResponse
+from sync.protocol import (
+    PULL_PROTOCOL_VERSION,
+    PullRequest,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+)
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 RENEW_MARGIN_SECONDS = 30  # renew the access token this long before it expires
@@ -154,7 +160,13 @@ class DossierClient:
         return _parse(PushResponse, body)
 
     def pull(self, request: PullRequest, *, access_token: str) -> PullResponse:
-        body = self._post("/sync/pull", request.model_dump(mode="json"), token=access_token)
+        # The version says which answer fields this app reads (sync.protocol, "Versions").
+        body = self._post(
+            "/sync/pull",
+            request.model_dump(mode="json"),
+            token=access_token,
+            params={"protocol": str(PULL_PROTOCOL_VERSION)},
+        )
         return _parse(PullResponse, body)
 
     # -- reads (the team-lead views) -------------------------------------------------------------
@@ -185,10 +197,17 @@ class DossierClient:
             return response
         raise _refusal(response, path=path, with_token=True)
 
-    def _post(self, path: str, body: dict[str, Any], *, token: str | None) -> Any:
+    def _post(
+        self,
+        path: str,
+        body: dict[str, Any],
+        *,
+        token: str | None,
+        params: dict[str, str] | None = None,
+    ) -> Any:
         headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
         try:
-            response = self._http.post(path, json=body, headers=headers)
+            response = self._http.post(path, json=body, headers=headers, params=params)
         except httpx.TransportError:
             raise OfflineError() from None
         if response.status_code == 200 or response.status_code == 201:

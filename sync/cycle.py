@@ -7,8 +7,15 @@
     pull again                 our own changes come back with their server seq: bases move
 
 ``run_cycle`` returns a ``SyncStatus``, plain data for the status line (offline / synced at T /
-K waiting / N conflicts / held back with reasons). ``local_status`` gives the same without the
-network. A revoked device (401 ``device_revoked``) wipes its store and says why.
+K waiting / N conflicts / held back with reasons / cases removed because access ended).
+``local_status`` gives the same without the network. A revoked device (401 ``device_revoked``)
+wipes its store and says why.
+
+A case the server names in a page's ``access_ended`` (this account was taken off it, or its
+dossier access ended) is removed from the store with everything of it, in the same transaction
+as the page (``models.sync_state.forget_cases``). Its unsent changes are dropped with it: the
+server would refuse them, and they hold personal data the device must not keep. The status says
+how many cases and changes (``cases_removed``, ``changes_dropped``); the log says only numbers.
 
 Every network call happens outside a database transaction; every transaction that reads the
 outbox and then writes takes the write lock first (``CaseStore.writing``), so an edit the user
@@ -88,6 +95,10 @@ class SyncStatus:
     held_back: tuple[HeldBack, ...] = ()
     message: str | None = None  # for OFFLINE, ERROR, WIPED: what to tell the user
     code: str | None = None  # the error code behind ``message``
+    # This cycle: cases removed from the device because access to them ended, and their unsent
+    # changes that were dropped with them (the server refuses those now).
+    cases_removed: int = 0
+    changes_dropped: int = 0
 
 
 # -- outbox rows <-> engine entries -------------------------------------------------------------
@@ -284,10 +295,11 @@ def run_cycle(
         client, refresh_token=account.refresh_token, on_refresh=keep_refresh_token
     )
     device_id = uuid.UUID(account.device_id)
+    forgotten: list[sync_state.ForgetResult] = []  # cases whose access ended, as pulled
     try:
-        pull_all(store, session, device_id=device_id, now=now)
+        pull_all(store, session, device_id=device_id, now=now, forgotten=forgotten)
         push_all(store, session, device_id=device_id)
-        pull_all(store, session, device_id=device_id, now=now)
+        pull_all(store, session, device_id=device_id, now=now, forgotten=forgotten)
         with store.writing() as (conn, _sealer):
             sync_state.set_last_synced_at(conn, now())
     except DeviceRevokedError as error:
@@ -295,13 +307,22 @@ def run_cycle(
         store.wipe()
         return SyncStatus(SyncState.WIPED, message=error.message, code=error.code)
     except OfflineError as error:
-        return local_status(store, SyncState.OFFLINE, message=error.message, code=error.code)
+        status = local_status(store, SyncState.OFFLINE, message=error.message, code=error.code)
+        return _removed(status, forgotten)
     except SyncError as error:
         log.warning("sync stopped: %s", error.code)
-        return local_status(store, SyncState.ERROR, message=error.message, code=error.code)
+        status = local_status(store, SyncState.ERROR, message=error.message, code=error.code)
+        return _removed(status, forgotten)
     finally:
         client.close()
-    return local_status(store, SyncState.SYNCED)
+    return _removed(local_status(store, SyncState.SYNCED), forgotten)
+
+
+def _removed(status: SyncStatus, forgotten: Sequence[sync_state.ForgetResult]) -> SyncStatus:
+    total = sum(forgotten, sync_state.ForgetResult())
+    if not total.cases and not total.changes_dropped:
+        return status
+    return replace(status, cases_removed=total.cases, changes_dropped=total.changes_dropped)
 
 
 def pull_all(
@@ -310,8 +331,10 @@ def pull_all(
     *,
     device_id: uuid.UUID,
     now: Callable[[], datetime],
+    forgotten: list[sync_state.ForgetResult] | None = None,
 ) -> None:
-    """Pull every page from the saved cursor on; each page is applied in one transaction."""
+    """Pull every page from the saved cursor on; each page is applied in one transaction,
+    together with removing the cases whose access ended (added to ``forgotten``)."""
     while True:
         with store.reading() as (conn, _sealer):
             cursor = sync_state.cursor(conn)
@@ -331,7 +354,11 @@ def pull_all(
                 log.warning("%d pulled changes could not be applied here", result.skipped)
             _mark_conflicts(conn, entries, plan.conflicts)
             _save_conflicts(conn, sealer, plan.conflicts)
+            # Last: it also drops those cases' outbox rows and conflicts just written.
+            ended = sync_state.forget_cases(conn, sealer, page.access_ended)
             sync_state.set_cursor(conn, plan.cursor)
+        if forgotten is not None and (ended.cases or ended.changes_dropped):
+            forgotten.append(ended)
         if plan.done:
             return
 

@@ -180,7 +180,7 @@ def test_a_linked_colleague_gets_the_case_on_their_tablet_until_their_access_end
     assert {a.id for a in got.agreements} == {a.id for a in sent.agreements}
 
     # Removing the colleague, or only ending their dossier access, clears their account on the
-    # participant: the server refuses their next change to the case.
+    # participant: their access ends, and their tablet keeps only its active caseload (#5).
     if ending == "remove":
         assert plan.remove_person(linked.id)
     else:
@@ -191,5 +191,10 @@ def test_a_linked_colleague_gets_the_case_on_their_tablet_until_their_access_end
     assert vm_mine.status.waiting == 0 and vm_mine.held_back == []
     case = queries.case_file(theirs, f.case.id).case
     theirs.update_case(dataclasses.replace(case, question="Nog een vraag."), today=TODAY, now=now())
-    vm_theirs.sync_now()
-    assert [row.code for row in vm_theirs.held_back] == ["not_authorised"]
+    status = vm_theirs.sync_now()
+    # The case leaves their tablet whole, with the change they made meanwhile: the server would
+    # refuse it (not_authorised), and it must not stay there held back for good.
+    assert (status.state, status.cases_removed, status.changes_dropped) == (SyncState.SYNCED, 1, 1)
+    assert vm_theirs.held_back == [] and vm_theirs.status.waiting == 0
+    assert queries.case_summaries(theirs, today=TODAY) == []
+    assert queries.case_summaries(mine, today=TODAY)[0].case_id == f.case.id
