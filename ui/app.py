@@ -32,7 +32,13 @@ from ui.launch import trace
 from ui.viewmodels import preferences
 from ui.viewmodels.cases import CasesViewModel
 from ui.viewmodels.first_run import FirstRunViewModel
-from ui.viewmodels.session import IDLE_LOCK_VARIABLE, AppSession, Screen, idle_lock_from_env
+from ui.viewmodels.session import (
+    CASE_SCREENS,
+    IDLE_LOCK_VARIABLE,
+    AppSession,
+    Screen,
+    idle_lock_from_env,
+)
 from ui.viewmodels.unlock import UnlockViewModel
 from ui.views.cases import CasesView
 from ui.views.common import TOUCH, form_view, icon_button, is_tablet, labelled_button, message
@@ -684,10 +690,31 @@ class Shell:
         """The server sent changes: redraw only where nobody is typing (the list of cases).
 
         The meeting screen saves as typed and other screens hold forms or dialogs: they keep what
-        they show, and the new data appears when they are opened again.
+        they show, and the new data appears when they are opened again. Only when the case on
+        screen is gone (access to it ended and the sync removed it, issue #5) does the screen
+        change: back to My cases, with a plain message, since nothing of it can be saved now.
         """
+        if self._open_case_gone():
+            return
         if self.session.screen is Screen.CASES and self.cases_view is not None:
             self.page.run_task(self.cases_view.load_in_background)
+
+    def _open_case_gone(self) -> bool:
+        """True when the case on screen was removed from this device; then My cases is shown."""
+        store = self.session.store
+        if store is None:
+            return False
+        _back_screen, back_case = self._sync_return
+        if back_case is not None and not store.has_case(back_case):
+            self._sync_return = (Screen.CASES, None)  # "Back" from the sync screen
+        case_id = self.session.case_id
+        if case_id is None or self.session.screen not in CASE_SCREENS or store.has_case(case_id):
+            return False
+        log.info("the open case was removed: access to it ended")
+        self.session.go(Screen.CASES)
+        self.notice = _("This case was removed from this tablet: you no longer have access to it.")
+        self.render()
+        return True
 
     def _wiped(self, _status: SyncStatus) -> None:
         """A revoked device: the cycle removed the store; back to the first-run screen."""
