@@ -185,6 +185,16 @@ class DossierClient:
     ) -> bytes:
         return self._get(path, params=params, token=access_token).content
 
+    def put_json(self, path: str, body: dict[str, Any], *, access_token: str) -> None:
+        """A PUT whose answer is 204 (no content), e.g. this device's signing key."""
+        headers = {"Authorization": f"Bearer {access_token}"}
+        try:
+            response = self._http.put(path, json=body, headers=headers)
+        except httpx.TransportError:
+            raise OfflineError() from None
+        if response.status_code not in (200, 204):
+            raise _refusal(response, path=path, with_token=True)
+
     # -- transport -----------------------------------------------------------------------------
 
     def _get(self, path: str, *, params: dict[str, str] | None, token: str) -> httpx.Response:
@@ -298,6 +308,9 @@ class DossierSession:
         return self._call(
             lambda token: self.client.get_bytes(path, params=params, access_token=token)
         )
+
+    def put_json(self, path: str, body: dict[str, Any]) -> None:
+        self._call(lambda token: self.client.put_json(path, body, access_token=token))
 
     def _call(self, send: Callable[[str], T]) -> T:
         try:

@@ -39,7 +39,7 @@ from models.changes import Entity as ModelEntity
 from models.crypto.sealing import Sealer
 from models.outbox import BASES, OutboxItem
 from models.store import CASES, CaseStore
-from sync import engine
+from sync import engine, signing_key
 from sync.client import DeviceCredential, DossierClient, DossierSession
 from sync.engine import Conflict, EntryState, OutboxEntry
 from sync.errors import (
@@ -300,6 +300,7 @@ def run_cycle(
         pull_all(store, session, device_id=device_id, now=now, forgotten=forgotten)
         push_all(store, session, device_id=device_id)
         pull_all(store, session, device_id=device_id, now=now, forgotten=forgotten)
+        signing_key.send_once(store, session, device_id=account.device_id, now=now)
         with store.writing() as (conn, _sealer):
             sync_state.set_last_synced_at(conn, now())
     except DeviceRevokedError as error:
