@@ -14,8 +14,8 @@ and this module
 
 Limits (say them, do not hide them): the device key travels inside the PDF, so a valid result
 proves that the file is unchanged since a device signed it, not *which* device. The report prints
-the key fingerprint; the dossier server does not keep devices' signing keys yet, so it cannot be
-compared with a device list there (README, "Signing"). Extra printed text between the signed texts
+the key fingerprint; compare it with the dossier's device list (``GET /devices``, each tablet's
+``signing_key_fingerprint``) or the tablet's Settings. Extra printed text between the signed texts
 is not flagged. Exit codes of ``run_verify_cli``: 0 valid, 1 invalid or tampered, 2 unreadable.
 """
 
