@@ -33,6 +33,9 @@ in the access token), over ``rate_limit_window_seconds`` (60 s):
     refresh (POST /auth/refresh)    per IP 600, per account 60
     enrol (POST /devices/enrol)     per IP 20   (no account yet; the code is one-time anyway)
     sync (POST /sync/push, /pull)   per device 300, push and pull together
+    team (GET /team/...)            per device 60, the dashboard's JSON, CSV and PDF together
+    team_pdf (GET /team/report.pdf) per device 6 as well: each is built under one process-wide
+                                    lock (ReportLab), so a loop of them would hold up others
     refused_auth (token routes)     per IP 60, counting only refused bearer tokens
                                     (missing, bad, expired, revoked)
 
@@ -281,9 +284,9 @@ def limit(
     device: str | None = None,
     ip: bool = True,
 ) -> None:
-    """Count an attempt at ``action`` ("login", "refresh", "enrol", "sync") for the caller's IP
-    (unless ``ip`` is false) and, when given, the account and the device; raise
-    ``TooManyRequests`` when over a limit."""
+    """Count an attempt at ``action`` ("login", "refresh", "enrol", "sync", "team", "team_pdf")
+    for the caller's IP (unless ``ip`` is false) and, when given, the account and the device;
+    raise ``TooManyRequests`` when over a limit."""
     settings = request.app.state.settings
     limiter: RateLimiter = request.app.state.rate_limiter
     window = float(settings.rate_limit_window_seconds)

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     rate_limit_refresh_per_account: int = Field(default=60, ge=1)
     rate_limit_enrol_per_ip: int = Field(default=20, ge=1)
     rate_limit_sync_per_device: int = Field(default=300, ge=1)  # push and pull together
+    # The team lead's dashboard routes (JSON, CSV, PDF) per device; the PDF also on its own.
+    rate_limit_team_per_device: int = Field(default=60, ge=1)
+    rate_limit_team_pdf_per_device: int = Field(default=6, ge=1)
     # Refused bearer tokens (missing, bad, expired, revoked) per IP: each writes an audit row.
     rate_limit_refused_auth_per_ip: int = Field(default=60, ge=1)
     # Requests inside the app at once; keep it below the database connection pool's size.

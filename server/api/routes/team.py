@@ -25,7 +25,7 @@ from sqlmodel import Session
 from models.calendar import today_in_amsterdam
 from models.team_report_csv import monitoring_csv, overdue_csv
 from models.team_report_pdf import build_team_report_pdf
-from server import audit
+from server import audit, limits
 from server.api.deps import EngineDep, SessionDep, TeamLead, refuse
 from server.audit import Action, Result
 from server.errors import ApiError, Forbidden
@@ -170,7 +170,14 @@ Protocol = Annotated[
 ]
 
 
-@router.get("/overdue", response_model=OverdueReport)
+def _limit(request: Request, lead: Principal, *, pdf: bool = False) -> None:
+    """The dashboard's rate limit per device (server/limits.py), checked before any query."""
+    limits.limit(request, "team", device=str(lead.device_id), ip=False)
+    if pdf:
+        limits.limit(request, "team_pdf", device=str(lead.device_id), ip=False)
+
+
+@router.get("/overdue", response_model=OverdueReport, responses=limits.openapi_responses())
 def read_overdue(
     request: Request,
     lead: TeamLead,
@@ -180,13 +187,14 @@ def read_overdue(
     protocol: Protocol = 1,
 ) -> Response:
     """Overdue and due-soon MDOs and agreements of the team, most days late first."""
+    _limit(request, lead)
     report = _overdue(request, session, engine, lead, today)
     _log(session, lead, Action.READ, TEAM_OVERDUE_PATH, (i.case_id for i in report.items))
     session.commit()
     return _json(report, protocol=protocol)
 
 
-@router.get("/monitoring", response_model=MonitoringFigures)
+@router.get("/monitoring", response_model=MonitoringFigures, responses=limits.openapi_responses())
 def read_monitoring(
     request: Request,
     lead: TeamLead,
@@ -197,13 +205,18 @@ def read_monitoring(
     today: Day = None,
 ) -> Response:
     """The figures of a period (default: the last half year up to today)."""
+    _limit(request, lead)
     figures = _monitoring(request, session, engine, lead, start, end, today)
     _log(session, lead, Action.READ, TEAM_MONITORING_PATH, (s.case_id for s in figures.stories))
     session.commit()
     return _json(figures)
 
 
-@router.get("/overdue.csv", response_class=Response, responses=CSV_RESPONSE)
+@router.get(
+    "/overdue.csv",
+    response_class=Response,
+    responses={**CSV_RESPONSE, **limits.openapi_responses()},
+)
 def export_overdue_csv(
     request: Request,
     lead: TeamLead,
@@ -213,6 +226,7 @@ def export_overdue_csv(
     language: Language = "nl",
 ) -> Response:
     """The overdue list as CSV for Excel."""
+    _limit(request, lead)
     report = _overdue(request, session, engine, lead, today)
     content = overdue_csv(report, language=language)
     cases = (i.case_id for i in report.items)
@@ -221,7 +235,11 @@ def export_overdue_csv(
     return _csv(content, f"overdue-{report.today.isoformat()}.csv")
 
 
-@router.get("/monitoring.csv", response_class=Response, responses=CSV_RESPONSE)
+@router.get(
+    "/monitoring.csv",
+    response_class=Response,
+    responses={**CSV_RESPONSE, **limits.openapi_responses()},
+)
 def export_monitoring_csv(
     request: Request,
     lead: TeamLead,
@@ -233,6 +251,7 @@ def export_monitoring_csv(
     language: Language = "nl",
 ) -> Response:
     """The monitoring figures as CSV for Excel."""
+    _limit(request, lead)
     figures = _monitoring(request, session, engine, lead, start, end, today)
     content = monitoring_csv(figures, language=language)
     cases = (s.case_id for s in figures.stories)
@@ -241,7 +260,11 @@ def export_monitoring_csv(
     return _csv(content, f"monitoring-{figures.start.isoformat()}-{figures.end.isoformat()}.csv")
 
 
-@router.get("/report.pdf", response_class=Response, responses=PDF_RESPONSE)
+@router.get(
+    "/report.pdf",
+    response_class=Response,
+    responses={**PDF_RESPONSE, **limits.openapi_responses()},
+)
 def export_report_pdf(
     request: Request,
     lead: TeamLead,
@@ -254,6 +277,7 @@ def export_report_pdf(
 ) -> Response:
     """The team report as PDF: the figures of the period with the stories, and the overdue list
     of ``today`` (``models.team_report_pdf``)."""
+    _limit(request, lead, pdf=True)
     figures = _monitoring(request, session, engine, lead, start, end, today)
     report = _overdue(request, session, engine, lead, today)
     with _PDF_LOCK:

@@ -259,6 +259,28 @@ def test_the_sync_limit_counts_only_checked_devices(limited_world: WorldMaker) -
     _assert_429(_pull(limited.client, pro))
 
 
+def test_the_team_dashboard_is_limited_per_device_and_its_pdf_more_tightly(
+    limited_world: WorldMaker, clock: Clock
+) -> None:
+    limited = limited_world(rate_limit_team_per_device=4, rate_limit_team_pdf_per_device=1)
+    org = limited.organisation()
+    lead = limited.member(org, Role.TEAM_LEAD)
+
+    def get(path: str) -> httpx.Response:
+        return limited.client.get(f"/api/v1/team/{path}", headers=lead.headers)
+
+    assert get("report.pdf").status_code == 200
+    _assert_429(get("report.pdf"))  # one PDF a window: each is built under one lock
+    assert get("overdue").status_code == 200
+    assert get("monitoring").status_code == 200
+    _assert_429(get("overdue.csv"))  # 4 dashboard requests a window: every attempt counts
+    # Another team lead's device has its own budget.
+    other = limited.member(org, Role.TEAM_LEAD)
+    assert limited.client.get("/api/v1/team/overdue", headers=other.headers).status_code == 200
+    clock.now += 60
+    assert get("report.pdf").status_code == 200
+
+
 def test_forwarded_addresses_count_only_from_a_trusted_proxy(
     settings: Settings, engine: Engine, clock: Clock, world: World
 ) -> None:
