@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Request, Response, status
+from sqlmodel import Session
 
 from server import audit, limits
 from server.api.deps import (
@@ -29,6 +30,18 @@ from server.models.devices import (
 from server.models.types import utcnow
 
 router = APIRouter(tags=["devices"])
+
+
+def _granted(session: Session, actor: Actor, action: Action, route: str) -> None:
+    """The audit row of a device action that was allowed (committed with the change)."""
+    audit.record(
+        session,
+        [
+            audit.event(
+                actor, action=action, outcome=Result.SUCCESS, authorisation="granted", route=route
+            )
+        ],
+    )
 
 
 @router.post(
@@ -65,17 +78,11 @@ def enrol(
         error = Unauthorised("invalid_enrolment_code", "This code is unknown, used or expired.")
         raise refuse(engine, request, Actor(), error)
     device, secret = enrolled
-    audit.record(
+    _granted(
         session,
-        [
-            audit.event(
-                Actor(device_id=device.id, organisation_id=device.organisation_id),
-                action=Action.ENROL,
-                outcome=Result.SUCCESS,
-                authorisation="granted",
-                route="/devices/enrol",
-            )
-        ],
+        Actor(device_id=device.id, organisation_id=device.organisation_id),
+        Action.ENROL,
+        "/devices/enrol",
     )
     session.commit()
     return DeviceCredential(device_id=device.id, device_secret=secret)
@@ -114,18 +121,7 @@ def register_signing_key(
         raise refuse(engine, request, principal.actor, error)
     device.signing_key = body.public_key
     session.add(device)
-    audit.record(
-        session,
-        [
-            audit.event(
-                principal.actor,
-                action=Action.UPDATE,
-                outcome=Result.SUCCESS,
-                authorisation="granted",
-                route="/devices/me/signing-key",
-            )
-        ],
-    )
+    _granted(session, principal.actor, Action.UPDATE, "/devices/me/signing-key")
     session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -142,17 +138,6 @@ def revoke(
     if device is None or device.organisation_id != admin.organisation_id:
         raise refuse(engine, request, admin.actor, NotFound("not_found", "No such device."))
     crud_devices.revoke_device(session=session, device=device, now=utcnow())
-    audit.record(
-        session,
-        [
-            audit.event(
-                admin.actor,
-                action=Action.REVOKE,
-                outcome=Result.SUCCESS,
-                authorisation="granted",
-                route="/devices/{device_id}/revoke",
-            )
-        ],
-    )
+    _granted(session, admin.actor, Action.REVOKE, "/devices/{device_id}/revoke")
     session.commit()
     return DevicePublic.of(device)
