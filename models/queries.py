@@ -15,10 +15,11 @@ import heapq
 import logging
 import operator
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
-from itertools import chain, repeat
+from itertools import repeat
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Integer, Table, and_, case, cast, func, select
@@ -253,12 +254,13 @@ WHERE c.closed_on IS NULL AND c.no_meeting_decided_on IS NULL AND c.contact_date
   AND NOT EXISTS (SELECT 1 FROM meetings m WHERE m.case_id = c.id AND m.held_on IS NOT NULL)
 ORDER BY c.contact_date, c.id
 """
-_NAME_OF_AGREEMENT = operator.itemgetter(3, 4)  # (resident id, sealed name)
+_NAME_OF_AGREEMENT = operator.itemgetter(4)  # the sealed name
 _DUE_OF_AGREEMENT = operator.itemgetter(0)
 _ID_OF_AGREEMENT = operator.itemgetter(1)
 _CASE_OF_AGREEMENT = operator.itemgetter(2)
 _RESIDENT_OF_AGREEMENT = operator.itemgetter(3)
-_NAME_OF_MEETING = operator.itemgetter(2, 3)
+_RESIDENT_OF_MEETING = operator.itemgetter(2)
+_NAME_OF_MEETING = operator.itemgetter(3)
 
 
 def _report_order(item: OverdueItem) -> tuple[date, str, str]:
@@ -287,15 +289,21 @@ def overdue(store: CaseStore, *, today: date, include_due_soon: bool = True) -> 
         agreement_rows = cursor.execute(_OVERDUE_AGREEMENTS_SQL, params).fetchall()
         meeting_rows = cursor.execute(_OVERDUE_MEETINGS_SQL, params).fetchall()
         cursor.close()
-        # Each resident's name opened once, in one flat loop (the bulk of this report's cost).
-        names = sealer.open_texts(
-            chain(map(_NAME_OF_AGREEMENT, agreement_rows), map(_NAME_OF_MEETING, meeting_rows)),
+        # The names, one per row, in one flat loop (the bulk of this report's cost).
+        row_names = sealer.open_texts(
+            list(map(_RESIDENT_OF_AGREEMENT, agreement_rows)),
+            list(map(_NAME_OF_AGREEMENT, agreement_rows)),
             table="residents",
             column="name",
         )
-    for resident_id, name in names.items():
-        if name is None:
-            log.warning("damaged record %s in %s.%s", resident_id, "residents", "name")
+        meeting_names = sealer.open_texts(
+            list(map(_RESIDENT_OF_MEETING, meeting_rows)),
+            list(map(_NAME_OF_MEETING, meeting_rows)),
+            table="residents",
+            column="name",
+        )
+    _log_damaged(map(_RESIDENT_OF_AGREEMENT, agreement_rows), row_names)
+    _log_damaged(map(_RESIDENT_OF_MEETING, meeting_rows), meeting_names)
 
     # Thousands of rows share a few hundred due dates: one Deadline per date (it is frozen, so
     # sharing is safe), each date parsed once.
@@ -308,7 +316,6 @@ def overdue(store: CaseStore, *, today: date, include_due_soon: bool = True) -> 
     # One item per row with every loop in C: ``tuple.__new__`` makes the named tuple without
     # OverdueItem's Python-level ``__new__`` (the same fields, in their order), and ``map``/``zip``
     # read the row columns. A Python ``for`` over the rows cost about 0.5 us per row more.
-    row_names = list(map(names.__getitem__, map(_RESIDENT_OF_AGREEMENT, agreement_rows)))
     items: list[OverdueItem] = list(
         map(
             tuple.__new__,
@@ -324,8 +331,7 @@ def overdue(store: CaseStore, *, today: date, include_due_soon: bool = True) -> 
         )
     )
     meeting_items = []
-    for contact, case_id, resident_id, _ in meeting_rows:
-        name = names[resident_id]
+    for (contact, case_id, _, _), name in zip(meeting_rows, meeting_names, strict=True):
         deadline = meeting_deadline(
             date.fromisoformat(contact), held_on=None, no_meeting_decided_on=None, today=today
         )
@@ -339,6 +345,15 @@ def overdue(store: CaseStore, *, today: date, include_due_soon: bool = True) -> 
             bisect.insort(items, item, key=_report_order)
         return items
     return list(heapq.merge(items, meeting_items, key=_report_order))
+
+
+def _log_damaged(resident_ids: Iterable[str], names: list[str | None]) -> None:
+    """One warning per resident whose name could not be opened (ids only, never a name)."""
+    if None not in names:
+        return
+    damaged = {rid for rid, name in zip(resident_ids, names, strict=True) if name is None}
+    for resident_id in sorted(damaged):
+        log.warning("damaged record %s in %s.%s", resident_id, "residents", "name")
 
 
 def _driver_connection(conn: Connection) -> sqlite3.Connection:
