@@ -60,6 +60,11 @@ oldest counted attempt leaves the window). Per-IP limits are generous because a 
 tablets may share one address; the per-account limits are what stop password guessing. Refusals
 are not written to the audit log (a flood would flood it); they are logged without personal data.
 
+**Page sizes**: a list that grows without bound is answered in pages. ``POST /sync/pull`` takes
+``limit`` (default 500, at most 1000: ``sync.protocol``); ``GET /cases/{id}/audit`` takes ``limit``
+(default ``AUDIT_PAGE_DEFAULT`` 200, at most ``AUDIT_PAGE_MAX`` 1000) and ``after`` (the previous
+page's ``next``). Above the maximum: ``422 invalid_request``.
+
 The client IP is the direct peer, or, when the peer is a trusted proxy
 (``KEUKENTAFEL_TRUSTED_PROXIES``), the last address in its ``X-Forwarded-For``. The counters live
 in the server process: with several workers, each counts for itself (the limits then hold per
@@ -90,6 +95,8 @@ from server.errors import ApiError
 log = logging.getLogger("keukentafel.server.limits")
 
 PUSH_PATH = "/sync/push"
+AUDIT_PAGE_DEFAULT = 200  # events per page of GET /cases/{id}/audit
+AUDIT_PAGE_MAX = 1000
 
 
 # -- body size ------------------------------------------------------------------------------------

@@ -11,11 +11,12 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
 from server.audit import verify_chain, verify_database
+from server.limits import AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX
 from server.models.accounts import Role
 from server.models.audit import AuditEvent
 from sync.protocol import Entity, Mutation, Op, Outcome, PullRequest, PushRequest
 from tests.integration.server.test_sync_rules import _mutation
-from tests.integration.server.world import World
+from tests.integration.server.world import Login, World
 
 
 def _rows(engine: Engine) -> list[AuditEvent]:
@@ -49,14 +50,16 @@ def test_changes_reads_exports_and_refusals_are_logged(world: World, engine: Eng
     assert world.client.get(f"/cases/{case}/audit", headers=stranger.headers).status_code == 404
     exported = world.client.get(f"/cases/{case}/audit", headers=lead.headers)
     assert exported.status_code == 200
-    actions = [(r["action"], r["outcome"], r["entity"]) for r in exported.json()]
+    events = exported.json()["events"]
+    assert exported.json()["next"] is None  # one page holds them all
+    actions = [(r["action"], r["outcome"], r["entity"]) for r in events]
     assert actions[:3] == [
         ("create", "success", "case"),
         ("create", "success", "agreement"),
         ("read", "success", None),
     ]
     assert ("access", "refused", None) in actions  # the stranger's attempt, with the case id
-    first = exported.json()[0]
+    first = events[0]
     assert first["account_id"] == str(professional.account_id)
     assert first["device_id"] == str(professional.device_id)
     assert first["role"] == "professional" and first["authorisation"] == "granted"
@@ -66,6 +69,90 @@ def test_changes_reads_exports_and_refusals_are_logged(world: World, engine: Eng
         assert verify_database(session) is None
     rows = _rows(engine)
     assert rows[-1].action == "export" and rows[-1].case_id == case
+
+
+def _case_with_history(world: World, agreements: int) -> tuple[uuid.UUID, Login]:
+    """A case made by a professional with ``agreements`` agreements (one audit row each, and one
+    for the case), read back once; and a team lead of the professional's team, who may export."""
+    org = world.organisation()
+    professional = world.member(org)
+    lead = world.member(org, Role.TEAM_LEAD)
+    world.client.patch(
+        f"/accounts/{professional.account_id}",
+        json={"team_id": str(org.team_id)},
+        headers=org.admin.headers,
+    )
+    server = world.dossier(professional)
+    case = uuid.uuid4()
+    mutations = [_mutation(Entity.CASE, case, case, consent_given=True)]
+    mutations += [
+        _mutation(Entity.AGREEMENT, uuid.uuid4(), case, what="Post") for _ in range(agreements)
+    ]
+    server.push(PushRequest(device_id=professional.device_id, mutations=mutations))
+    server.pull(PullRequest())
+    return case, lead
+
+
+def _case_rows(engine: Engine, case: uuid.UUID) -> list[AuditEvent]:
+    return [r for r in _rows(engine) if r.case_id == case]
+
+
+def test_paging_the_audit_trail_gives_every_event_once_in_order(
+    world: World, engine: Engine
+) -> None:
+    case, lead = _case_with_history(world, agreements=17)
+    before = [r.id for r in _case_rows(engine, case)]
+    assert len(before) == 19  # the case, 17 agreements, the pull's read
+    seen: list[int] = []
+    pages = 0
+    after: int | None = 0
+    while after is not None:
+        response = world.client.get(
+            f"/cases/{case}/audit", params={"limit": 7, "after": after}, headers=lead.headers
+        )
+        assert response.status_code == 200, response.text
+        page = response.json()
+        pages += 1
+        ids = [e["id"] for e in page["events"]]
+        assert len(ids) <= 7
+        if page["next"] is not None:
+            assert len(ids) == 7 and page["next"] == ids[-1]
+        assert all(e["case_id"] == str(case) for e in page["events"])
+        seen += ids
+        after = page["next"]
+        assert pages < 10, "paging does not end"
+    rows = _case_rows(engine, case)
+    # Each page read was logged as an export of the case; a later page shows the earlier ones.
+    assert [r.action for r in rows[-pages:]] == ["export"] * pages
+    assert seen == sorted(set(seen))  # in order, none twice
+    assert seen == [r.id for r in rows[:-1]]  # every event but the last page's own export
+    assert seen[: len(before)] == before
+    # 19 events and the exports of pages 1 and 2: three full pages, the last one knowing that
+    # nothing follows (no empty fourth page).
+    assert pages == 3 and len(seen) == 21
+
+
+def test_the_default_page_and_the_cap(world: World, engine: Engine) -> None:
+    case, lead = _case_with_history(world, agreements=AUDIT_PAGE_DEFAULT)
+    url = f"/cases/{case}/audit"
+    first = world.client.get(url, headers=lead.headers).json()
+    assert len(first["events"]) == AUDIT_PAGE_DEFAULT
+    assert first["next"] == first["events"][-1]["id"]
+    rest = world.client.get(url, params={"after": first["next"]}, headers=lead.headers).json()
+    assert rest["next"] is None
+    ids = [e["id"] for e in first["events"] + rest["events"]]
+    assert ids == [r.id for r in _case_rows(engine, case)[:-1]]
+    whole = world.client.get(url, params={"limit": AUDIT_PAGE_MAX}, headers=lead.headers)
+    assert whole.status_code == 200 and whole.json()["next"] is None
+    exports = len([r for r in _case_rows(engine, case) if r.action == "export"])
+    for params in ({"limit": AUDIT_PAGE_MAX + 1}, {"limit": 0}, {"after": -1}, {"after": 2**63}):
+        refused = world.client.get(url, params=params, headers=lead.headers)
+        assert refused.status_code == 422, params
+        body = refused.json()
+        assert body["code"] == "invalid_request" and "message" in body
+        assert body["errors"][0]["loc"] == ["query", next(iter(params))]
+    # A refused page exported nothing, so it is no export in the log.
+    assert len([r for r in _case_rows(engine, case) if r.action == "export"]) == exports
 
 
 def test_the_chain_shows_a_changed_or_missing_row(world: World, engine: Engine) -> None:
