@@ -4,7 +4,8 @@
      ├── Unauthorised         401: no or bad credentials
      │    └── DeviceRevoked   401 with {"wipe": true}: the app wipes its local store
      ├── Forbidden            403: authenticated, but not allowed
-     └── NotFound             404: no such thing (or not visible to this account)
+     ├── NotFound             404: no such thing (or not visible to this account)
+     └── Unprocessable        422: understood, but more than the server will do (too large)
 
 Every error body is ``{"code": ..., "message": ...}`` plus extras. Validation errors never echo the
 submitted values back (they may be personal data).
@@ -64,6 +65,10 @@ class NotFound(ApiError):
 
 class Conflict(ApiError):
     status = 409
+
+
+class Unprocessable(ApiError):
+    status = 422
 
 
 _INTERNAL_ERROR = json.dumps(

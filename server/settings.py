@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     # The team lead's dashboard routes (JSON, CSV, PDF) per device; the PDF also on its own.
     rate_limit_team_per_device: int = Field(default=60, ge=1)
     rate_limit_team_pdf_per_device: int = Field(default=6, ge=1)
+    # The team report PDF: at most this many table rows (overdue items, organisations, stories);
+    # above it 422 report_too_large (server/limits.py). 500 rows are about 30 pages.
+    max_report_pdf_rows: int = Field(default=500, ge=1)
     # Refused bearer tokens (missing, bad, expired, revoked) per IP: each writes an audit row.
     rate_limit_refused_auth_per_ip: int = Field(default=60, ge=1)
     # Requests inside the app at once; keep it below the database connection pool's size.

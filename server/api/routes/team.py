@@ -7,6 +7,9 @@ one row for the request (no case) plus one per case whose contents the answer sh
 items' cases; the monitoring figures' story cases), as ``read`` for JSON and ``export`` for CSV
 and PDF.
 
+The PDF is refused with 422 ``report_too_large`` when its tables would hold more than
+``max_report_pdf_rows`` rows (server/limits.py); the JSON and CSV routes serve any size.
+
 ``today`` defaults to the date in Europe/Amsterdam; tests pass it. Dates outside 2000..2100 are
 refused with 400 ``invalid_date`` (nobody plans that far, and date arithmetic must not overflow).
 """
@@ -26,15 +29,16 @@ from models.calendar import today_in_amsterdam
 from models.team_report_csv import monitoring_csv, overdue_csv
 from models.team_report_pdf import build_team_report_pdf
 from server import audit, limits
-from server.api.deps import EngineDep, SessionDep, TeamLead, refuse
+from server.api.deps import EngineDep, SessionDep, SettingsDep, TeamLead, refuse
 from server.audit import Action, Result
-from server.errors import ApiError, Forbidden
+from server.errors import ApiError, Forbidden, Unprocessable
 from server.models.audit import AuditEventBase
 from server.models.types import utcnow
 from server.principal import Principal
 from server.reports.monitoring import monitoring_figures
 from server.reports.overdue import overdue_report
 from server.reports.scope import default_period, months_before, team_case_ids, team_of
+from server.settings import Settings
 from sync.team_protocol import (
     OVERDUE_FIELDS_SINCE,
     TEAM_MONITORING_PATH,
@@ -260,6 +264,21 @@ def export_monitoring_csv(
     return _csv(content, f"monitoring-{figures.start.isoformat()}-{figures.end.isoformat()}.csv")
 
 
+def _check_pdf_size(settings: Settings, report: OverdueReport, figures: MonitoringFigures) -> None:
+    """Refuse a PDF whose tables would hold more than ``max_report_pdf_rows`` rows, before it
+    waits for the lock: building one costs CPU and memory while every other PDF waits."""
+    rows = len(report.items) + len(figures.per_organisation) + len(figures.stories)
+    cap = settings.max_report_pdf_rows
+    if rows > cap:
+        raise Unprocessable(
+            "report_too_large",
+            f"The report has {rows} rows, more than fit in a PDF ({cap}). "
+            "Choose a shorter period, or use the CSV or JSON exports.",
+            rows=rows,
+            limit=cap,
+        )
+
+
 @router.get(
     "/report.pdf",
     response_class=Response,
@@ -270,6 +289,7 @@ def export_report_pdf(
     lead: TeamLead,
     session: SessionDep,
     engine: EngineDep,
+    settings: SettingsDep,
     start: Day = None,
     end: Day = None,
     today: Day = None,
@@ -280,6 +300,7 @@ def export_report_pdf(
     _limit(request, lead, pdf=True)
     figures = _monitoring(request, session, engine, lead, start, end, today)
     report = _overdue(request, session, engine, lead, today)
+    _check_pdf_size(settings, report, figures)
     with _PDF_LOCK:
         content = build_team_report_pdf(report, figures, language=language)
     cases = [*(s.case_id for s in figures.stories), *(i.case_id for i in report.items)]

@@ -30,6 +30,7 @@ from typing import Any
 import pytest
 from alembic import command
 from alembic.config import Config
+from fastapi.testclient import TestClient
 from pydantic import ConfigDict, ValidationError, create_model
 from pypdf import PdfReader
 from sqlalchemy import Engine, text
@@ -49,11 +50,14 @@ from models.domain import (
     ParticipantRole,
     Resident,
 )
+from server.app import create_app
 from server.db import MIGRATIONS, migrate, normalise_url
 from server.models.accounts import Role
 from server.models.audit import AuditEvent
+from server.settings import Settings
 from sync.protocol import Entity, Mutation, Op, PushRequest
 from sync.team_protocol import MonitoringFigures, OverdueItem, OverdueReport
+from tests.integration.server.conftest import LOOPBACK_CLIENT
 from tests.integration.server.world import Login, Org, World
 
 TODAY = date(2026, 11, 24)
@@ -685,6 +689,42 @@ def test_the_team_report_pdf_reads_back(scene: Scene, engine: Engine) -> None:
         ).all()
     # The request, B's story, and the overdue items' cases A D B E (B once).
     assert sorted(str(c) for c in exported) == sorted(["None", *(str(case_id(x)) for x in "BADE")])
+
+
+def test_a_report_pdf_over_the_row_cap_is_refused_and_one_at_the_cap_is_served(
+    scene: Scene, settings: Settings, engine: Engine
+) -> None:
+    """The cap counts the PDF's table rows: overdue items, organisations and stories."""
+    overdue = get(scene, OVERDUE, scene.lead1, today=PERIOD["today"])
+    figures = get(scene, MONITORING, scene.lead1, **PERIOD)
+    rows = len(overdue["items"]) + len(figures["per_organisation"]) + len(figures["stories"])
+    # A D B E late or due soon; GGD, Pantein and the network; B's story
+    assert rows == 4 + 3 + 1
+
+    def pdf(cap: int) -> Any:
+        capped = create_app(settings.model_copy(update={"max_report_pdf_rows": cap}), engine=engine)
+        with TestClient(capped, client=LOOPBACK_CLIENT) as client:
+            return client.get(REPORT_PDF, params=PERIOD, headers=scene.lead1.headers)
+
+    served = pdf(rows)
+    assert served.status_code == 200 and served.content.startswith(b"%PDF")
+    refused = pdf(rows - 1)
+    assert refused.status_code == 422
+    assert refused.json() == {
+        "code": "report_too_large",
+        "message": f"The report has {rows} rows, more than fit in a PDF ({rows - 1}). "
+        "Choose a shorter period, or use the CSV or JSON exports.",
+        "rows": rows,
+        "limit": rows - 1,
+    }
+    with Session(engine) as session:
+        exports = session.exec(
+            select(AuditEvent.id).where(
+                AuditEvent.route == REPORT_PDF,
+                AuditEvent.case_id == None,  # noqa: E711
+            )
+        ).all()
+    assert len(exports) == 1  # the served PDF's; the refused one exported nothing
 
 
 def test_two_measurements_on_one_day_resolve_to_the_higher_score(scene: Scene) -> None:

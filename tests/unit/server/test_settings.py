@@ -34,3 +34,12 @@ def test_production_refuses_the_default_secret(monkeypatch: pytest.MonkeyPatch) 
 def test_argon2_parameters_have_a_floor() -> None:
     with pytest.raises(ValidationError):
         Settings(argon2_memory_kib=1024)
+
+
+def test_the_report_pdf_row_cap_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("KEUKENTAFEL_MAX_REPORT_PDF_ROWS", raising=False)
+    assert Settings().max_report_pdf_rows == 500
+    monkeypatch.setenv("KEUKENTAFEL_MAX_REPORT_PDF_ROWS", "120")
+    assert Settings().max_report_pdf_rows == 120
+    with pytest.raises(ValidationError):
+        Settings(max_report_pdf_rows=0)
