@@ -5,6 +5,14 @@ the administrator, team lead and professional of organisation B, and a professio
 lead of organisation A who have nothing to do with the object. Each must get 401, 403 or 404.
 Also: the same calls from a revoked device (401) and with an id that does not exist (403/404).
 
+Ids that existed and are gone answer like ids that never existed (``GONE``): a deleted case, a
+deactivated account and a revoked device of organisation A, tried by every outsider, get exactly
+the status and body an unknown id gets, so nobody outside learns that they were there. (A's own
+administrator still sees them: the audit trail of a deleted case is kept for the resident's access
+request, and a deactivated account can be activated again.) A deactivated account's token, refresh
+token and password are refused (401) on every route that takes them, generated from the OpenAPI
+security requirements like the rest.
+
 Ids in request bodies and query strings get the same treatment (``PROBES``): for each such
 operation, a request its owner may make is sent first and must succeed (2xx), then the same request
 with one id swapped for one of organisation B (or another device of A, an unknown id, ...) must be
@@ -15,7 +23,8 @@ The ids inside a push's mutations (``mutations[].case_id``, ``record_id``, ``mut
 probed here: they are answered per mutation (REJECTED with a reason, not a 4xx), and
 test_sync_rules.py covers them by hand (``ELSEWHERE`` names the tests). So do the ids in a
 mutation's free-form ``fields`` (a participant's ``account_id``: ``unknown_account``), which the
-schema cannot show.
+schema cannot show. Likewise the ids of a tablet's audit events (``events[].case_id`` ...): each is
+written to the audit log, as refused when not the caller's (test_device_audit_events.py).
 
 A new route with a path parameter this file has no object for fails ``test_every_id_is_known``; a
 new body or query id without a probe (or a pointer to where it is tested) fails
@@ -28,13 +37,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI
 
 from server.models.accounts import Role
-from sync.protocol import Entity, PushRequest
+from sync.protocol import Entity, Mutation, Op, PushRequest
 from tests.integration.server.test_sync_rules import _mutation
 from tests.integration.server.world import PASSWORD, Login, Org, World
 
@@ -88,6 +99,8 @@ class Scene:
     outsiders: dict[str, Login]
     revoked: Login
     owner: Login
+    gone: dict[str, uuid.UUID]  # path parameter -> an object of A that existed and is gone
+    deactivated: Login  # a team lead of the owner's team whose account was deactivated
 
 
 @pytest.fixture
@@ -118,10 +131,55 @@ def scene(world: World) -> Scene:
         "account_id": owner.account_id,
         "team_id": a.team_id,
     }
+    deleted = _deleted_case(world, owner)
+    # A team lead who sees the owner's cases, until the account is deactivated.
+    patched = world.client.patch(
+        f"/accounts/{owner.account_id}", json={"team_id": str(a.team_id)}, headers=a.admin.headers
+    )
+    assert patched.status_code == 200, patched.text
+    deactivated = world.member(a, Role.TEAM_LEAD)
+    audit = world.client.get(f"/cases/{case}/audit", headers=deactivated.headers)
+    assert audit.status_code == 200, audit.text
+    patched = world.client.patch(
+        f"/accounts/{deactivated.account_id}", json={"active": False}, headers=a.admin.headers
+    )
+    assert patched.status_code == 200 and patched.json()["active"] is False
     # Revoked last, so its revocation does not touch the objects above.
     response = world.client.post(f"/devices/{revoked.device_id}/revoke", headers=a.admin.headers)
     assert response.status_code == 200
-    return Scene(world, a, b, ids, outsiders, revoked, owner)
+    gone = {
+        "case_id": deleted,
+        "account_id": deactivated.account_id,
+        "device_id": revoked.device_id,
+        "team_id": a.team_id,  # teams are never removed: the team stands in for itself
+    }
+    return Scene(world, a, b, ids, outsiders, revoked, owner, gone, deactivated)
+
+
+def _deleted_case(world: World, owner: Login) -> uuid.UUID:
+    """A case of the owner's that reached the server and was deleted from it."""
+    case = uuid.uuid4()
+    server = world.dossier(owner)
+    created = server.push(
+        PushRequest(
+            device_id=owner.device_id,
+            mutations=[_mutation(Entity.CASE, case, case, consent_given=True)],
+        )
+    )
+    assert created.results[0].outcome == "applied"
+    deletion = Mutation(
+        mutation_id=uuid.uuid4(),
+        entity=Entity.CASE,
+        record_id=case,
+        case_id=case,
+        op=Op.DELETE,
+        base_seq=created.results[0].server_seq,
+        device_time=datetime.now(UTC),
+    )
+    deleted = server.push(PushRequest(device_id=owner.device_id, mutations=[deletion]))
+    assert deleted.results[0].outcome == "applied"
+    assert (Entity.CASE, case) not in server.state()
+    return case
 
 
 def _call(
@@ -132,6 +190,17 @@ def _call(
     login: Login,
     ids: Callable[[str], uuid.UUID],
 ) -> int:
+    return _answer(scene, method, path, operation, login, ids).status_code
+
+
+def _answer(
+    scene: Scene,
+    method: str,
+    path: str,
+    operation: dict[str, Any],
+    login: Login,
+    ids: Callable[[str], uuid.UUID],
+) -> httpx.Response:
     app = scene.world.client.app
     assert isinstance(app, FastAPI)
     components = app.openapi().get("components", {}).get("schemas", {})
@@ -143,8 +212,7 @@ def _call(
     if "requestBody" in operation:
         schema = operation["requestBody"]["content"]["application/json"]["schema"]
         body = example(schema, components)
-    response = scene.world.client.request(method, url, json=body, headers=login.headers)
-    return response.status_code
+    return scene.world.client.request(method, url, json=body, headers=login.headers)
 
 
 def test_every_id_is_known(app: FastAPI) -> None:
@@ -176,12 +244,91 @@ def test_outsiders_are_refused_on_every_route_with_an_id(scene: Scene) -> None:
     assert failures == []
 
 
+def _seen(response: httpx.Response) -> tuple[int, object]:
+    """What a caller learns from an answer: its status and its body."""
+    try:
+        return response.status_code, response.json()
+    except ValueError:
+        return response.status_code, response.text
+
+
+def test_gone_ids_answer_like_ids_that_never_existed(scene: Scene) -> None:
+    app = scene.world.client.app
+    assert isinstance(app, FastAPI)
+    failures = []
+    callers = {**scene.outsiders, "revoked device": scene.revoked, "deactivated": scene.deactivated}
+    for method, path, operation in id_routes(app):
+        names = [p["name"] for p in operation.get("parameters", []) if p["in"] == "path"]
+        if all(scene.gone[name] == scene.ids[name] for name in names):
+            continue  # nothing of this route is ever gone (teams)
+        for who, login in callers.items():
+            unknown = {name: uuid.uuid4() for name in names}
+            never = _seen(_answer(scene, method, path, operation, login, unknown.__getitem__))
+            gone = _seen(_answer(scene, method, path, operation, login, scene.gone.__getitem__))
+            assert never[0] in REFUSED
+            if gone != never:
+                failures.append(f"{method.upper()} {path} as {who}: {gone} but unknown: {never}")
+    assert failures == []
+
+
+def _authorised_operations(app: FastAPI) -> list[tuple[str, str, dict[str, Any]]]:
+    """Every operation that takes a bearer token."""
+    return [
+        (method, path, operation)
+        for path, operations in app.openapi()["paths"].items()
+        for method, operation in operations.items()
+        if operation.get("security")
+    ]
+
+
+def test_a_deactivated_account_is_refused_everywhere(scene: Scene) -> None:
+    app = scene.world.client.app
+    assert isinstance(app, FastAPI)
+    operations = _authorised_operations(app)
+    assert ("get", "/cases/{case_id}/audit") in {(m, p) for m, p, _o in operations}
+    failures = []
+    for method, path, operation in operations:
+        answer = _answer(scene, method, path, operation, scene.deactivated, scene.ids.__getitem__)
+        if answer.status_code != 401 or answer.json()["code"] != "account_inactive":
+            failures.append(f"{method.upper()} {path}: {answer.status_code} {answer.text}")
+    assert failures == []
+    client, login = scene.world.client, scene.deactivated
+    refreshed = client.post("/auth/refresh", json={"refresh_token": login.refresh_token})
+    assert refreshed.status_code == 401, refreshed.text
+    again = client.post(
+        "/auth/token",
+        json={
+            "device_id": str(login.device_id),
+            "device_secret": login.device_secret,
+            "email": login.email,
+            "password": PASSWORD,
+        },
+    )
+    assert again.status_code == 401, again.text
+    # The refusals are not the device's: another account of A logs in on that tablet.
+    colleague = scene.world.member(scene.a, Role.TEAM_LEAD)
+    other = client.post(
+        "/auth/token",
+        json={
+            "device_id": str(login.device_id),
+            "device_secret": login.device_secret,
+            "email": colleague.email,
+            "password": PASSWORD,
+        },
+    )
+    assert other.status_code == 200, other.text
+
+
 def test_the_owners_get_through(scene: Scene) -> None:
     """The matrix must not pass because everything is refused: the owners are let in."""
     client, headers = scene.world.client, scene.a.admin.headers
     assert client.get(f"/accounts/{scene.ids['account_id']}", headers=headers).status_code == 200
     assert client.get(f"/teams/{scene.ids['team_id']}", headers=headers).status_code == 200
     assert client.get(f"/cases/{scene.ids['case_id']}/audit", headers=headers).status_code == 200
+    # What is gone for outsiders is still there for its organisation (see the module docstring).
+    assert client.get(f"/cases/{scene.gone['case_id']}/audit", headers=headers).status_code == 200
+    gone_account = client.get(f"/accounts/{scene.gone['account_id']}", headers=headers)
+    assert gone_account.status_code == 200 and gone_account.json()["active"] is False
 
 
 # -- ids in request bodies and query strings -----------------------------------------------------
@@ -357,6 +504,16 @@ ELSEWHERE: dict[tuple[str, str], dict[str, str]] = {
         " (case_mismatch)",
         "body.mutations[].mutation_id": "test_sync_rules.py::"
         "test_same_id_with_another_payload_is_refused_and_held_back",
+    },
+    # A tablet's audit events are written either way: another's case or record as refused.
+    ("post", "/devices/me/audit-events"): {
+        "body.events[].case_id": "test_device_audit_events.py::"
+        "test_a_case_of_another_organisation_is_refused_and_recorded_as_refused",
+        "body.events[].record_id": "test_device_audit_events.py::"
+        "test_a_case_of_another_organisation_is_refused_and_recorded_as_refused"
+        " (record_not_in_case)",
+        "body.events[].event_id": "test_device_audit_events.py::"
+        "test_a_resend_is_answered_the_same_and_written_once",
     },
 }
 
