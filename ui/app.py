@@ -41,7 +41,7 @@ from ui.viewmodels.session import (
 )
 from ui.viewmodels.unlock import UnlockViewModel
 from ui.views.cases import CasesView
-from ui.views.common import TOUCH, form_view, icon_button, is_tablet, labelled_button, message
+from ui.views.common import TOUCH, form_view, icon_button, is_tablet, message
 from ui.views.first_run import FirstRunView
 from ui.views.unlock import UnlockView
 
@@ -146,7 +146,7 @@ class Shell:
         self._sync_return: tuple[Screen, str | None] = (Screen.SETTINGS, None)  # "Back" from sync
         self.sync_view: SyncView | None = None  # the sync screen, while it is shown
         self._app_drawn = False  # a screen past unlocking was sent: the start is over
-        self._storage_dialog: ft.AlertDialog | None = None  # "saving did not work", while open
+        self._storage_notice: ft.SnackBar | None = None  # "saving did not work", while shown
 
     def start(self) -> None:
         page = self.page
@@ -461,7 +461,8 @@ class Shell:
 
         A write the device refused is different: the screen stays as it is, so what was typed
         stays on it (the meeting's view-model keeps it and saves it with the next keystroke), and
-        a dialog over it says what to do. The store rolled the write back: nothing is half-saved.
+        a bar at the bottom says what to do. The store rolled the write back: nothing is
+        half-saved.
         """
         if isinstance(error, StorageError):
             self._storage_refused(error)
@@ -473,23 +474,29 @@ class Shell:
         self.render()
 
     def _storage_refused(self, error: StorageError) -> None:
-        if self._storage_dialog is not None and self._storage_dialog.open:
-            return  # one dialog, not one per keystroke
+        """The bar that says the device refused a write: it stays until closed, takes no focus.
 
-        def close(_e: object = None) -> None:
-            self.page.pop_dialog()
+        Not a dialog: a dialog takes the keyboard, so the keys typed after the first refused one
+        went to the dialog and were lost. The bar leaves the focus in the field, every key lands
+        there, and the meeting saves it all once there is room.
+        """
+        if self._storage_notice is not None:
+            return  # one bar, not one per keystroke
+
+        def gone(_e: object = None) -> None:
+            self._storage_notice = None
 
         kept = _("What you typed is still on the screen.")
-        self._storage_dialog = ft.AlertDialog(
-            modal=True,
-            title=ft.Text(_("Saving did not work.")),
-            content=ft.Semantics(
-                live_region=True,
-                content=ft.Text(f"{error.advice}\n{kept}", size=18),
-            ),
-            actions=[labelled_button(_("OK"), close, filled=True)],
+        title = _("Saving did not work.")
+        self._storage_notice = ft.SnackBar(
+            content=ft.Text(f"{title} {error.advice}\n{kept}", size=18),
+            action=_("OK"),
+            persist=True,
+            behavior=ft.SnackBarBehavior.FLOATING,
+            on_action=gone,
+            on_dismiss=gone,
         )
-        self.page.show_dialog(self._storage_dialog)
+        self.page.show_dialog(self._storage_notice)
 
     def _lock(self) -> None:
         self.session.lock()
