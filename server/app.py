@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from server import limits
-from server.api.routes import accounts, auth, cases, devices, sync, team, teams
+from server.api.routes import accounts, audit_events, auth, cases, devices, sync, team, teams
 from server.db import make_engine
 from server.errors import install_handlers
 from server.settings import Settings
@@ -26,7 +26,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine if engine is not None else make_engine(settings.database_url)
     install_handlers(app)
-    for module in (auth, devices, accounts, teams, sync, cases, team):
+    for module in (auth, devices, audit_events, accounts, teams, sync, cases, team):
         app.include_router(module.router)
     limits.install(app)  # body-size caps and the login/refresh/enrol rate limits
 
