@@ -159,3 +159,20 @@ class MeasurementRow(SQLModel, table=True):
     moment: str
     taken_on: date
     scores: bytes  # sealed JSON: {"wellbeing": .., "positive_health": {..}, "zrm": {..}}
+
+
+class DeviceAuditEventRow(SQLModel, table=True):
+    """A read or export done on this tablet, until the dossier's audit log has it (NEN 7513).
+
+    Ids and fixed words only (see ``models.device_audit``): nothing here is personal data, so
+    nothing is sealed. A row leaves the table once the server acknowledges it.
+    """
+
+    __tablename__ = "device_audit_events"
+    event_id: str = Field(primary_key=True)  # uuid4, made here; the server keeps it
+    action: str  # read, export, print
+    device_time: datetime  # UTC, this tablet's clock
+    case_id: str | None = None  # None: a team report export
+    entity: str | None = None  # what was read or exported: case, plan_pdf, team_pdf, ...
+    record_id: str | None = None  # the record, where there is one (the meeting of a plan PDF)
+    outcome: str  # success, failed

@@ -40,7 +40,7 @@ from typing import Final
 
 from PIL import Image, ImageDraw
 
-from models import queries, signing
+from models import device_audit, queries, signing
 from models.domain import CaseFile, Meeting, ParticipantRole
 from models.errors import KeukentafelError, RecordNotFoundError
 from models.i18n import _, current_language, ngettext
@@ -426,6 +426,11 @@ class SigningViewModel:
         except KeukentafelError as error:
             log.warning("kept plan PDF unreadable: %s", type(error).__name__)
             return None
+
+    def pdf_handed_out(self, *, saved: bool) -> None:
+        """The view handed a plan PDF (this or an earlier version) to the system's save-or-share
+        dialog: an export of the case, for the audit log (``saved``: without an error)."""
+        device_audit.plan_pdf_exported(self.store, self.case_id, self.meeting.id, saved=saved)
 
     # -- earlier versions -------------------------------------------------------------------
 

@@ -32,7 +32,7 @@ from enum import StrEnum
 from babel.dates import format_datetime
 from sqlalchemy import select
 
-from models import team_cache
+from models import device_audit, team_cache
 from models import team_report as tr
 from models.calendar import AMSTERDAM
 from models.domain import POSITIVE_HEALTH_DIMENSIONS
@@ -400,6 +400,7 @@ class TeamViewModel:
         content: bytes = pdf.build_team_report_pdf(
             self.overdue.value if self.overdue else None, f, language=current_language()
         )
+        device_audit.team_report_exported(self.store, device_audit.Entity.TEAM_PDF)
         return Export(f"teamrapportage-{f.start.isoformat()}-{f.end.isoformat()}.pdf", content)
 
     def export_csv(self, which: Tab) -> Export | None:
@@ -409,11 +410,13 @@ class TeamViewModel:
                 return None
             report = self.overdue.value
             data: bytes = csv.overdue_csv(report, language=current_language())
+            device_audit.team_report_exported(self.store, device_audit.Entity.OVERDUE_CSV)
             return Export(f"te-laat-{report.today.isoformat()}.csv", data)
         if self.figures is None:
             return None
         f = self.figures.value
         data = csv.monitoring_csv(f, language=current_language())
+        device_audit.team_report_exported(self.store, device_audit.Entity.FIGURES_CSV)
         return Export(f"cijfers-{f.start.isoformat()}-{f.end.isoformat()}.csv", data)
 
     # -- opening a case --------------------------------------------------------------------------

@@ -407,8 +407,10 @@ class SigningView:
         except Exception as error:  # no file dialog here, the disk refused ...
             self.saved_note = _("The PDF could not be saved. It is still kept in the app.")
             log.warning("saving the PDF failed: %s", type(error).__name__)
+            self.vm.pdf_handed_out(saved=False)
         else:
             self.saved_note = None
+            self.vm.pdf_handed_out(saved=True)
         self.draw()
         self.control.update()
 
