@@ -185,6 +185,10 @@ class DossierClient:
     ) -> bytes:
         return self._get(path, params=params, token=access_token).content
 
+    def post_json(self, path: str, body: dict[str, Any], *, access_token: str) -> Any:
+        """A POST with a JSON answer (200 or 201), e.g. this device's audit events."""
+        return self._post(path, body, token=access_token)
+
     def put_json(self, path: str, body: dict[str, Any], *, access_token: str) -> None:
         """A PUT whose answer is 204 (no content), e.g. this device's signing key."""
         headers = {"Authorization": f"Bearer {access_token}"}
@@ -308,6 +312,9 @@ class DossierSession:
         return self._call(
             lambda token: self.client.get_bytes(path, params=params, access_token=token)
         )
+
+    def post_json(self, path: str, body: dict[str, Any]) -> Any:
+        return self._call(lambda token: self.client.post_json(path, body, access_token=token))
 
     def put_json(self, path: str, body: dict[str, Any]) -> None:
         self._call(lambda token: self.client.put_json(path, body, access_token=token))

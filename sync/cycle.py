@@ -5,6 +5,9 @@
     read the outcome           acknowledged rows leave the outbox, refused ones are held back
                                with their reason, conflicts are kept for the user
     pull again                 our own changes come back with their server seq: bases move
+    then                       the signing key (once) and the reads and exports recorded on
+                               this tablet (sync.signing_key, sync.audit_events); a refusal
+                               of either is logged and tried next cycle
 
 ``run_cycle`` returns a ``SyncStatus``, plain data for the status line (offline / synced at T /
 K waiting / N conflicts / held back with reasons / cases removed because access ended).
@@ -39,7 +42,7 @@ from models.changes import Entity as ModelEntity
 from models.crypto.sealing import Sealer
 from models.outbox import BASES, OutboxItem
 from models.store import CASES, CaseStore
-from sync import engine, signing_key
+from sync import audit_events, engine, signing_key
 from sync.client import DeviceCredential, DossierClient, DossierSession
 from sync.engine import Conflict, EntryState, OutboxEntry
 from sync.errors import (
@@ -301,6 +304,7 @@ def run_cycle(
         push_all(store, session, device_id=device_id)
         pull_all(store, session, device_id=device_id, now=now, forgotten=forgotten)
         signing_key.send_once(store, session, device_id=account.device_id, now=now)
+        audit_events.send_waiting(store, session)  # reads and exports done on this tablet
         with store.writing() as (conn, _sealer):
             sync_state.set_last_synced_at(conn, now())
     except DeviceRevokedError as error:
