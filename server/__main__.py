@@ -5,6 +5,8 @@
     python -m server create-admin --email EMAIL --organisation NAME
                                           password from KEUKENTAFEL_ADMIN_PASSWORD, else a prompt
     python -m server verify-audit         check the audit log's hash chain
+    python -m server erase-case CASE_ID --reason TEXT
+                                          erase a case on request (AVG art. 17)
 
 Settings come from the environment (see server/settings.py and server/README.md).
 """
@@ -15,6 +17,7 @@ import argparse
 import getpass
 import os
 import sys
+import uuid
 
 from pydantic import ValidationError
 from sqlmodel import Session
@@ -31,6 +34,17 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("--email", required=True)
     admin.add_argument("--organisation", required=True, help="the organisation's name")
     commands.add_parser("verify-audit", help="check the audit log's hash chain")
+    erase = commands.add_parser(
+        "erase-case",
+        help="erase every record of a case on request (AVG art. 17), in one transaction",
+    )
+    erase.add_argument("case_id", metavar="CASE_ID")
+    erase.add_argument(
+        "--reason",
+        required=True,
+        help="why (e.g. the request's reference); required, but never stored or printed: free "
+        "text may name the resident. The audit row gets the code erased_on_request.",
+    )
     args = parser.parse_args(argv)
     try:
         settings = Settings()
@@ -47,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         return _create_admin(settings, email=args.email, organisation=args.organisation)
     if args.command == "verify-audit":
         return _verify_audit(settings)
+    if args.command == "erase-case":
+        return _erase_case(settings, case_id=args.case_id, reason=args.reason)
     return _serve(settings)
 
 
@@ -111,6 +127,38 @@ def _verify_audit(settings: Settings) -> int:
         return 0
     print(f"audit chain broken at row {broken}", file=sys.stderr)
     return 1
+
+
+def _erase_case(settings: Settings, *, case_id: str, reason: str) -> int:
+    from server.db import make_engine, migrate
+    from server.erasure import ErasureError, erase_case
+
+    try:
+        case = uuid.UUID(case_id)
+    except ValueError:
+        print("erase-case: CASE_ID is not a case id (a UUID)", file=sys.stderr)
+        return 2
+    if not reason.strip():
+        print("erase-case: --reason must not be empty", file=sys.stderr)
+        return 2
+    migrate(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            try:
+                erased = erase_case(session, case)
+            except ErasureError as error:
+                session.rollback()
+                print(f"erase-case: {error}; nothing was changed", file=sys.stderr)
+                return 1
+            session.commit()
+    finally:
+        engine.dispose()
+    print(
+        f"case {erased.case_id} erased: {erased.records} records, {erased.changes} changes; "
+        f"access ended for {erased.members} accounts (seq {erased.seq})"
+    )
+    return 0
 
 
 if __name__ == "__main__":

@@ -9,6 +9,9 @@ tests/support/fake_dossier.py (the executable specification).
   conflict, returns the whole record; an upsert of a record another device deleted after
   ``base_seq`` conflicts on ``__deleted__``.
 - A record's later mutations in a batch are skipped (no result) once one of them is not applied.
+- A mutation of a case erased on request (``case_erasure``, server/erasure.py) is REJECTED
+  ``case_erased``, before anything else is judged: a tablet that was offline cannot make the case
+  again, not even with a consent upsert or a resend.
 - Newest from the same device wins, per field (``superseded``). A mutation with a ``device_seq``
   (the device's own order of its changes) marks the fields it sets ``[seq, device, device_seq]``.
   When a device's older mutation arrives after its newer one (batches overtaking each other), a
@@ -64,6 +67,7 @@ from server.models.dossier import (
     DossierRecord,
     SyncHead,
 )
+from server.models.erasure import CaseErasure
 from server.models.types import holds_nul, utcnow
 from server.principal import Principal
 from server.reports import projection
@@ -85,6 +89,7 @@ _RECORDS: Table = cast(Any, DossierRecord).__table__
 _ACCESS: Table = cast(Any, CaseAccess).__table__
 _MEMBERS: Table = cast(Any, CaseMember).__table__
 _ACCESS_ENDS: Table = cast(Any, CaseAccessEnd).__table__
+_ERASED: Table = cast(Any, CaseErasure).__table__
 _COLUMNS = (
     "entity",
     "record_id",
@@ -200,6 +205,7 @@ class _Batch:
         self.records: dict[tuple[str, uuid.UUID], _Record] = {}
         self.access: dict[uuid.UUID, _Access] = {}
         self.members: set[uuid.UUID] = set()  # cases the pusher is a member of
+        self.erased: set[uuid.UUID] = set()  # cases erased on request (server/erasure.py)
         self.new_members: list[dict[str, Any]] = []  # case_member rows not written yet
         self.access_ends: list[dict[str, Any]] = []  # case_access_end rows not written yet
         self.touched: dict[tuple[str, uuid.UUID], _Record] = {}  # to write, in order applied
@@ -240,6 +246,13 @@ class _Batch:
         ):
             self.access[case_id] = _Access(
                 case_id, organisation_id, created_by, consent, stored=consent
+            )
+        unknown = case_ids - self.access.keys()  # an erased case has no access row any more
+        if unknown:  # so a batch of known cases spends no query on this
+            self.erased = set(
+                session.execute(
+                    select(_ERASED.c.case_id).where(bulk.among(session, _ERASED.c.case_id, unknown))
+                ).scalars()
             )
         self.members = set(
             session.execute(
@@ -479,6 +492,8 @@ def _action(m: Mutation, record: _Record | None) -> Action:
 
 def _apply(batch: _Batch, m: Mutation) -> MutationResult:
     principal = batch.principal
+    if m.case_id in batch.erased:  # before all else: not even a resend is acknowledged
+        return _rejected(batch, m, "case_erased", "refused")
     digest = mutation_digest(m)
     seen = batch.applied.get(m.mutation_id)
     if seen is not None:

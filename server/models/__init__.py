@@ -17,6 +17,7 @@ from server.models.dossier import (
     DossierRecord,
     SyncHead,
 )
+from server.models.erasure import CaseErasure
 from server.models.reports import (
     ReportAgreement,
     ReportCase,
@@ -32,6 +33,7 @@ __all__ = [
     "AuditHead",
     "CaseAccess",
     "CaseAccessEnd",
+    "CaseErasure",
     "CaseMember",
     "ChangeRow",
     "Device",

@@ -95,6 +95,10 @@ REASONS: dict[str, str] = {
         "This change is damaged on this device and cannot be sent. It is kept; ask the "
         "administrator to look at it."
     ),
+    "case_erased": N_(
+        "This case was erased from the dossier server on request, so this change can no longer "
+        "be sent. The case is removed from this device at the next sync."
+    ),
 }
 UNKNOWN_REASON = N_("The dossier server refused this change ({code}). It stays on this device.")
 
