@@ -7,9 +7,10 @@ cycle. Ids and fixed words only: the request holds no name and no free text.
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, StringConstraints
 from sqlmodel import Field
 
 from server.models.types import RequestBody, ServerModel
@@ -18,12 +19,23 @@ MAX_EVENTS = 200  # a full batch of the longest events is about 50 KB, under the
 EntityWord = Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,20}$")]
 
 
+def _in_utc(value: datetime) -> datetime:
+    """The time in UTC; one that has none (year 1 at +01:00) is a 422, not a 500."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("device_time out of range") from None
+
+
+DeviceTime = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+
+
 class DeviceAuditEvent(RequestBody):
     """One read or export as the tablet saw it; ``device_time`` is the tablet's clock."""
 
     event_id: uuid.UUID  # made by the tablet; the audit row keeps it, and takes it once
     action: Literal["read", "export", "print"]
-    device_time: AwareDatetime
+    device_time: DeviceTime
     case_id: uuid.UUID | None = None  # None: a team report, no single case
     entity: EntityWord | None = None  # case, plan_pdf, team_pdf, overdue_csv, figures_csv, ...
     record_id: uuid.UUID | None = None  # a record of the case (the meeting of a plan PDF)

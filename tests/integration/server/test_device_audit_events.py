@@ -210,3 +210,16 @@ def test_unauthenticated_or_administrators_or_malformed_are_refused(world: World
         assert post(world, nurse, [bad]).status_code == 422, bad
     assert post(world, nurse, [event(case_id=case)] * 201).status_code == 422  # a batch is 200
     assert rows(world, [sent[0]["event_id"]]) == {}
+
+
+def test_odd_device_times_are_kept_or_refused_never_a_server_error(world: World) -> None:
+    org = world.organisation()
+    nurse = world.member(org)
+    case, _ = a_case(world, nurse)
+    for at in (
+        "0001-01-01T00:00:00+01:00",
+        "9999-12-31T23:59:59-01:00",
+        "2026-12-01T08:00:00+14:00",
+    ):
+        answer = post(world, nurse, [{**event(case_id=case), "device_time": at}])
+        assert answer.status_code in (200, 422), (at, answer.status_code)

@@ -57,7 +57,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 )
 def test_no_server_errors(case: schemathesis.Case) -> None:
     app = case.operation.schema.app
-    role = "professional" if case.path.startswith("/sync") else "admin"
+    role = "professional" if case.path.startswith(("/sync", "/devices/me/audit")) else "admin"
     if case.path.startswith("/api/v1/team"):
         role = "team_lead"
     response = case.call(headers=app.state.schemathesis_headers[role])
