@@ -68,7 +68,7 @@ from models.calendar import AMSTERDAM
 from models.domain import ParticipantRole
 from models.i18n import _, current_language
 from models.plan import Plan, check_code, plan_hash, plan_to_json
-from models.signing import Signature, SignedPlan
+from models.signing import Signature, SignatureRecord, SignedPlan
 
 EVIDENCE_FILENAME: Final = "keukentafel-plan.json"
 EVIDENCE_FORMAT: Final = "keukentafel-evidence/1"
@@ -139,6 +139,20 @@ def health_dimension_labels() -> dict[str, str]:
     }
 
 
+def witness_texts(record: SignatureRecord) -> list[str]:
+    """The signed witness values as printed under a signature: name, role, organisation."""
+    w = record.witness
+    return [] if w is None else [t for t in (w.name, w.role, w.organisation) if t]
+
+
+def _witness_line(record: SignatureRecord) -> str | None:
+    w = record.witness
+    if w is None:
+        return None
+    who = ", ".join(t for t in (w.name, w.role, w.organisation) if t)
+    return _("Witness: {who}").format(who=who)
+
+
 def visible_texts(plan: Plan, signatures: Sequence[Signature], language: str) -> list[str]:
     """Every signed value exactly as the PDF prints it, in the order it is printed.
 
@@ -156,6 +170,7 @@ def visible_texts(plan: Plan, signatures: Sequence[Signature], language: str) ->
         texts += [str(score) for _dim, score in plan.positive_health]
     for s in signatures:
         texts += [s.record.signer_name, format_moment(s.record.signed_at, language)]
+        texts += witness_texts(s.record)
     digest = plan_hash(plan)
     texts += [check_code(digest), group_hex(digest)]
     return [displayable(t) for t in texts if t]
@@ -414,6 +429,9 @@ def _signatures(
             _p(role_label(s.record.role), st.cell),
             _p(format_moment(s.record.signed_at, language), st.cell),
         ]
+        witness = _witness_line(s.record)
+        if witness is not None:
+            text.append(_p(witness, st.cell))
         row = Table([[text, image]], colWidths=[CONTENT_WIDTH - SIGNATURE_BOX[0] - 6 * mm, None])
         row.setStyle(
             TableStyle(

@@ -5,8 +5,11 @@ proves little. What makes it reliable enough (a simple electronic signature, eID
 evidence around it, so every signature record binds together
 
     plan hash + SHA-256 of the drawn PNG + signer (participant id, name, role) + time (UTC) + device
+    + witness (the professional holding the tablet: name, organisation, role)
 
-and the device signs the canonical JSON of those fields with its own Ed25519 key. The key pair is
+and the device signs the canonical JSON of those fields with its own Ed25519 key. The witness is
+taken from the device's profile (set at first run); it joined the record in format 2. A format-1
+record (no witness, made before) keeps its own canonical form and still verifies. The key pair is
 made once per store, on first use; its private key is sealed in the store like any personal value,
 and the device id is the store id.
 
@@ -54,7 +57,8 @@ from models.plan import (
 from models.signing_tables import DeviceKeyRow, PlanSignatureRow, PlanVersionRow
 from models.store import CaseStore
 
-SIGNATURE_FORMAT: Final = "keukentafel-signature/1"
+SIGNATURE_FORMAT_1: Final = "keukentafel-signature/1"  # without a witness
+SIGNATURE_FORMAT: Final = "keukentafel-signature/2"  # with the witness
 PNG_MAGIC: Final = b"\x89PNG\r\n\x1a\n"
 MAX_IMAGE_BYTES: Final = 1_000_000  # a drawn signature is a few KB; this only stops nonsense
 
@@ -157,6 +161,27 @@ def device_key(store: CaseStore, *, now: datetime) -> DeviceKey:
 
 
 @dataclass(frozen=True, slots=True)
+class Witness:
+    """The professional who held the tablet while someone signed (SECURITY.md: the evidence
+    trail names the witness). From the device's profile; ``repr`` shows no name."""
+
+    name: str = field(repr=False)
+    organisation: str = field(repr=False)  # its name as configured; "" when none was chosen
+    role: str = field(repr=False)  # as typed at first run ("wijkverpleegkundige"); may be ""
+
+    def to_json(self) -> dict[str, str]:
+        return {"name": self.name, "organisation": self.organisation, "role": self.role}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Witness:
+        if not isinstance(data, dict) or set(data) != {"name", "organisation", "role"}:
+            raise ValueError("malformed witness")
+        if not all(isinstance(v, str) for v in data.values()):
+            raise ValueError("malformed witness")
+        return cls(name=data["name"], organisation=data["organisation"], role=data["role"])
+
+
+@dataclass(frozen=True, slots=True)
 class SignatureRecord:
     """The evidence of one signature. Everything but ``signature`` is covered by ``signature``."""
 
@@ -172,6 +197,7 @@ class SignatureRecord:
     device_id: str
     public_key: bytes  # the device key that signed (raw 32 bytes)
     signature: bytes  # Ed25519 over ``signed_payload(self)``
+    witness: Witness | None = None  # None only in format-1 records (signed before witnesses)
 
     def to_json(self) -> dict[str, Any]:
         """The record as JSON (bytes in hex), as embedded in the PDF."""
@@ -186,8 +212,13 @@ class SignatureRecord:
     def from_json(cls, data: Any) -> SignatureRecord:
         """Inverse of ``to_json``; raises ``ValueError`` on anything malformed."""
         try:
-            if data["format"] != SIGNATURE_FORMAT:
+            if data["format"] not in (SIGNATURE_FORMAT, SIGNATURE_FORMAT_1):
                 raise ValueError("unknown signature format")
+            witness = None
+            if data["format"] == SIGNATURE_FORMAT:
+                witness = Witness.from_json(data["witness"])
+            elif "witness" in data:
+                raise ValueError("a format-1 record has no witness")
             signed_at = datetime.fromisoformat(str(data["signed_at"]).replace("Z", "+00:00"))
             if signed_at.tzinfo is None:
                 raise ValueError("signed_at must carry its time zone")
@@ -207,14 +238,16 @@ class SignatureRecord:
                 device_id=str(data["device_id"]),
                 public_key=bytes.fromhex(data["public_key"]),
                 signature=bytes.fromhex(data["signature"]),
+                witness=witness,
             )
         except (KeyError, TypeError, AttributeError) as error:
             raise ValueError("malformed signature record") from error
 
 
 def _payload_fields(record: SignatureRecord) -> dict[str, Any]:
-    return {
-        "format": SIGNATURE_FORMAT,
+    """The signed fields. Without a witness: format 1, exactly as records made before it."""
+    fields: dict[str, Any] = {
+        "format": SIGNATURE_FORMAT if record.witness is not None else SIGNATURE_FORMAT_1,
         "id": record.id,
         "case_id": record.case_id,
         "plan_version": record.plan_version,
@@ -226,6 +259,9 @@ def _payload_fields(record: SignatureRecord) -> dict[str, Any]:
         "signed_at": record.signed_at,
         "device_id": record.device_id,
     }
+    if record.witness is not None:
+        fields["witness"] = record.witness.to_json()
+    return fields
 
 
 def utc_iso(moment: datetime) -> str:
@@ -245,9 +281,14 @@ def make_signature(
     signer_id: str,
     image: bytes,
     signed_at: datetime,
+    witness: Witness | None,
     record_id: str | None = None,
 ) -> SignatureRecord:
-    """Sign ``plan`` for participant ``signer_id`` with the device key. No store involved."""
+    """Sign ``plan`` for participant ``signer_id`` with the device key. No store involved.
+
+    ``witness`` is the professional holding the tablet; ``None`` makes a format-1 record (only for
+    a device without a profile, which the app never has when it signs).
+    """
     check_image(image)
     signer = plan.participant(signer_id)
     if signer is None:
@@ -267,6 +308,7 @@ def make_signature(
         device_id=key.device_id,
         public_key=key.public_key,
         signature=b"",
+        witness=witness,
     )
     return _with_signature(unsigned, key.sign(signed_payload(unsigned)))
 
@@ -451,7 +493,9 @@ def sign_plan(
     signer = plan.participant(signer_id)
     if signer is None:
         raise NotAParticipantError()
-    record = make_signature(key, plan, signer_id=signer_id, image=image, signed_at=now)
+    record = make_signature(
+        key, plan, signer_id=signer_id, image=image, signed_at=now, witness=device_witness(store)
+    )
     sealer = store.sealer
     with store.engine.begin() as conn:
         if latest is not None and latest.version == plan.version:
@@ -480,6 +524,18 @@ def sign_plan(
         # A PDF kept from before this signature no longer shows every signature: make it anew.
         conn.execute(update(PLAN_VERSIONS).where(PLAN_VERSIONS.c.id == version_id).values(pdf=None))
     return record
+
+
+def device_witness(store: CaseStore) -> Witness | None:
+    """The witness of signatures made on this device: its profile, with the organisation's name."""
+    from models.profile import load_profile  # the profile module reads the store too
+
+    profile = load_profile(store)
+    if profile is None:
+        return None
+    names = {o.id: o.name for o in store.organisations(include_inactive=True)}
+    organisation = names.get(profile.organisation_id or "", "")
+    return Witness(name=profile.name, organisation=organisation, role=profile.role)
 
 
 def _freeze(conn: Connection, sealer: Sealer, plan: Plan, *, now: datetime) -> str:
@@ -528,6 +584,9 @@ def _signature_row(
         "image_sha256": record.image_sha256.hex(),
         "image": seal("image", image),
         "signature": record.signature.hex(),
+        "witness": None
+        if record.witness is None
+        else seal("witness", canonical_json(record.witness.to_json())),
     }
 
 
@@ -596,6 +655,12 @@ def _open_signatures(
             name = open_("signer_name", row.signer_name).decode("utf-8")
         except UnicodeDecodeError:
             raise DamagedRecordError("plan_signatures", row.id, "signer_name") from None
+        witness = None
+        if row.witness is not None:
+            try:
+                witness = Witness.from_json(json.loads(open_("witness", row.witness)))
+            except ValueError:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+                raise DamagedRecordError("plan_signatures", row.id, "witness") from None
         record = SignatureRecord(
             id=row.id,
             case_id=row.case_id,
@@ -609,6 +674,7 @@ def _open_signatures(
             device_id=row.device_id,
             public_key=bytes.fromhex(row.public_key),
             signature=bytes.fromhex(row.signature),
+            witness=witness,
         )
         if not verify_signature(record, digest, image, record.public_key):
             raise DamagedRecordError("plan_signatures", row.id, "signature")

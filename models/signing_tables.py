@@ -2,9 +2,9 @@
 
 Same conventions as ``models.tables``: every ``bytes`` column is sealed (AES-256-GCM bound to table,
 column and row id); plaintext is kept only for ids, hashes (hex), version numbers, roles and times.
-Sealed: the device's private key, the signed plan JSON, the signer's name, the drawn PNG and the
-PDF copy. The Ed25519 signature and public key are not secret; they are kept as hex text so that
-"bytes means sealed" stays true for every table.
+Sealed: the device's private key, the signed plan JSON, the signer's name, the witness, the drawn
+PNG and the PDF copy. The Ed25519 signature and public key are not secret; they are kept as hex
+text so that "bytes means sealed" stays true for every table.
 
 Frozen means frozen: migration 0004 adds SQLite triggers that refuse an UPDATE of the signed
 columns, so even a bug elsewhere in the app cannot rewrite a signed version or a signature.
@@ -64,3 +64,6 @@ class PlanSignatureRow(SQLModel, table=True):
     image_sha256: str  # hex
     image: bytes  # sealed PNG
     signature: str  # hex Ed25519 signature over the canonical record
+    # Sealed canonical JSON of the witness (name, organisation, role); None for records signed
+    # before witnesses were recorded (format 1). Covered by ``signature``, like the name.
+    witness: bytes | None = None

@@ -54,6 +54,7 @@ from models.signing import (
     Signature,
     SignatureProblem,
     SignatureRecord,
+    Witness,
     key_fingerprint,
     signature_problems,
 )
@@ -78,6 +79,7 @@ class SignerReport:
     device_id: str
     key_fingerprint: str  # first 16 hex digits of SHA-256 of the device public key
     problems: tuple[str, ...] = ()  # sentences in the current language; empty: this one holds
+    witness: Witness | None = field(default=None, repr=False)  # None: signed before witnesses
 
     @property
     def valid(self) -> bool:
@@ -235,6 +237,7 @@ def _check_signer(plan: Plan, digest: bytes, s: Signature, language: str) -> Sig
         device_id=record.device_id,
         key_fingerprint=key_fingerprint(record.public_key),
         problems=tuple(dict.fromkeys(problems)),
+        witness=record.witness,
     )
 
 
@@ -266,6 +269,13 @@ def format_report(report: VerifyReport, language: str) -> str:
             )
         )
         lines += [f"  - {p}" for p in s.problems]
+        if s.witness is not None:
+            who = ", ".join(
+                t for t in (s.witness.name, s.witness.role, s.witness.organisation) if t
+            )
+            lines.append("    " + _("witnessed by {who}").format(who=who))
+        else:
+            lines.append("    " + _("no witness recorded (signed before witnesses were recorded)"))
         lines.append(
             "    "
             + _("device {device}, key {key}").format(device=s.device_id, key=s.key_fingerprint)

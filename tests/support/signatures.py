@@ -18,11 +18,14 @@ from models.domain import (
     Participant,
     ParticipantRole,
 )
+from models.profile import Profile, load_profile, save_profile
 from models.store import CaseStore
 from tests.support.factories import NOW, TODAY, a_case_file
 
 RESIDENT_NAME = "Şükrü Yılmaz-Öztürk"
 NEIGHBOUR_NAME = "Anaïs Brouwer"
+WITNESS_NAME = "Daan Verhoeven-Çelik"  # the professional holding the tablet (the device profile)
+WITNESS_ROLE = "wijkverpleegkundige"
 
 
 def signature_png(seed: int, size: tuple[int, int] = (600, 200)) -> bytes:
@@ -104,8 +107,12 @@ def a_plan_case_file(*, agreements: int = 10) -> CaseFile:
 
 
 def sign_all(store: CaseStore, f: CaseFile) -> signing.SignedPlan:
-    """Store ``f`` and let every participant sign, the resident first, a minute apart."""
+    """Store ``f`` and let every participant sign, the resident first, a minute apart, with the
+    device's profile (``WITNESS_NAME``, the first organisation) as the witness."""
     store.add_case_files([f], today=TODAY, now=NOW)
+    if load_profile(store) is None:
+        organisation = store.organisations()[0].id
+        save_profile(store, Profile(WITNESS_NAME, organisation, WITNESS_ROLE), now=NOW)
     meeting = f.meetings[0]
     ordered = sorted(f.participants, key=lambda p: p.role is not ParticipantRole.RESIDENT)
     for i, p in enumerate(ordered):

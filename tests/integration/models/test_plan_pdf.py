@@ -21,12 +21,14 @@ from models.i18n import current_language, set_language
 from models.plan import check_code
 from models.signing import SignedPlan
 from models.store import CaseStore
-from models.verify import VerifyOutcome, run_verify_cli, verify_pdf
+from models.verify import VerifyOutcome, format_report, run_verify_cli, verify_pdf
 from tests.support.pdf_tamper import rewrite_content as _rewrite_content
 from tests.support.pdf_tamper import rewrite_evidence as _rewrite_evidence
 from tests.support.signatures import (
     NEIGHBOUR_NAME,
     RESIDENT_NAME,
+    WITNESS_NAME,
+    WITNESS_ROLE,
     a_plan_case_file,
     sign_all,
     signature_png,
@@ -143,6 +145,17 @@ def test_verify_passes_and_says_who_signed(signed: SignedPlan, pdf: bytes) -> No
     assert report.signers[0].name == RESIDENT_NAME
     assert len(report.signers) == 4 and all(s.valid for s in report.signers)
     assert report.plan is not None and report.plan == signed.plan
+    assert all(s.witness is not None and s.witness.name == WITNESS_NAME for s in report.signers)
+
+
+def test_the_pdf_names_the_witness_under_each_signature(signed: SignedPlan, pdf: bytes) -> None:
+    text = _text(pdf)
+    organisation = signed.signatures[0].record.witness
+    assert organisation is not None
+    line = f"Getuige: {WITNESS_NAME}, {WITNESS_ROLE}, {organisation.organisation}"
+    assert _squash(text).count(_squash(line)) == 4
+    printed = format_report(verify_pdf(pdf), "nl")
+    assert printed.count(f"getuige: {WITNESS_NAME}, {WITNESS_ROLE}") == 4
 
 
 def _edit_json(edit: Callable[[dict[str, Any]], None]) -> Callable[[bytes], bytes]:
@@ -198,7 +211,9 @@ def test_a_recomputed_hash_does_not_help_a_forger(pdf: bytes) -> None:
     assert all(not s.valid for s in report.signers)
 
 
-@pytest.mark.parametrize("field", ["signature", "image_sha256", "signer_name", "signed_at"])
+@pytest.mark.parametrize(
+    "field", ["signature", "image_sha256", "signer_name", "signed_at", "witness"]
+)
 def test_a_changed_signature_record_is_caught(pdf: bytes, field: str) -> None:
     def flip(evidence: dict[str, Any]) -> None:
         record = evidence["signatures"][2]
@@ -207,6 +222,8 @@ def test_a_changed_signature_record_is_caught(pdf: bytes, field: str) -> None:
             record[field] = value.replace(":00Z", ":01Z")
         elif field == "signer_name":
             record[field] = value + "x"
+        elif field == "witness":
+            record[field] = {**value, "name": "Iemand Anders"}
         else:
             record[field] = ("1" if value[0] != "1" else "2") + value[1:]
 

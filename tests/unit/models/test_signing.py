@@ -16,6 +16,7 @@ from models import signing
 from models.domain import CaseFile
 from models.errors import DamagedRecordError
 from models.plan import plan_from_case_file, plan_hash
+from models.profile import Profile, save_profile
 from models.signing import (
     PLAN_SIGNATURES,
     AlreadySignedError,
@@ -25,6 +26,7 @@ from models.signing import (
     SignatureImageError,
     SignatureProblem,
     SignatureRecord,
+    Witness,
     make_signature,
     signature_problems,
     verify_signature,
@@ -32,6 +34,10 @@ from models.signing import (
 from models.store import CaseStore
 from tests.support.factories import NOW, PASSPHRASE, TODAY, a_case_file
 from tests.support.signatures import signature_png
+
+WITNESS = Witness(
+    name="Daan Verhoeven", organisation="Wijkteam Ruwaard", role="wijkverpleegkundige"
+)
 
 
 def _key() -> DeviceKey:
@@ -49,7 +55,9 @@ def signed() -> tuple[DeviceKey, bytes, bytes, SignatureRecord]:
     plan = plan_from_case_file(f, f.meetings[0].id, version=1)
     key = _key()
     png = signature_png(1)
-    record = make_signature(key, plan, signer_id=f.participants[0].id, image=png, signed_at=NOW)
+    record = make_signature(
+        key, plan, signer_id=f.participants[0].id, image=png, signed_at=NOW, witness=WITNESS
+    )
     return key, plan_hash(plan), png, record
 
 
@@ -106,6 +114,10 @@ def test_a_flipped_byte_in_the_signature_fails(
         {"device_id": "device-2"},
         {"plan_version": 2},
         {"case_id": "another-case"},
+        {"witness": replace(WITNESS, name="Iemand Anders")},
+        {"witness": replace(WITNESS, organisation="Andere Organisatie")},
+        {"witness": replace(WITNESS, role="huisarts")},
+        {"witness": None},  # dropping the witness does not turn it into a valid format-1 record
     ],
 )
 def test_every_field_of_the_record_is_covered(
@@ -113,6 +125,41 @@ def test_every_field_of_the_record_is_covered(
 ) -> None:
     key, digest, png, record = signed
     assert not verify_signature(replace(record, **change), digest, png, key.public_key)
+
+
+def test_a_record_without_a_witness_keeps_format_1_and_verifies() -> None:
+    """Signatures made before witnesses were recorded still hold, in their own canonical form."""
+    f = a_case_file()
+    plan = plan_from_case_file(f, f.meetings[0].id, version=1)
+    key, png = _key(), signature_png(1)
+    old = make_signature(
+        key, plan, signer_id=f.participants[0].id, image=png, signed_at=NOW, witness=None
+    )
+    assert old.to_json()["format"] == "keukentafel-signature/1" and "witness" not in old.to_json()
+    assert verify_signature(old, plan_hash(plan), png, key.public_key)
+    assert SignatureRecord.from_json(old.to_json()) == old
+
+
+def test_the_witness_travels_in_the_json(
+    signed: tuple[DeviceKey, bytes, bytes, SignatureRecord],
+) -> None:
+    _, _, _, record = signed
+    data = record.to_json()
+    assert data["format"] == "keukentafel-signature/2"
+    assert data["witness"] == {
+        "name": "Daan Verhoeven",
+        "organisation": "Wijkteam Ruwaard",
+        "role": "wijkverpleegkundige",
+    }
+    for broken in (
+        {**data, "witness": {"name": "Daan Verhoeven"}},
+        {**data, "witness": "Daan Verhoeven"},
+        {k: v for k, v in data.items() if k != "witness"},
+        {**data, "format": "keukentafel-signature/1"},  # format 1 carries no witness
+    ):
+        with pytest.raises(ValueError):
+            SignatureRecord.from_json(broken)
+    assert "Daan" not in repr(record.witness)
 
 
 def test_another_device_key_fails(signed: tuple[DeviceKey, bytes, bytes, SignatureRecord]) -> None:
@@ -135,9 +182,18 @@ def test_refuses_what_cannot_be_signed() -> None:
     plan = plan_from_case_file(f, f.meetings[0].id, version=1)
     resident = f.participants[0].id
     with pytest.raises(SignatureImageError):
-        make_signature(_key(), plan, signer_id=resident, image=b"GIF89a", signed_at=NOW)
+        make_signature(
+            _key(), plan, signer_id=resident, image=b"GIF89a", signed_at=NOW, witness=WITNESS
+        )
     with pytest.raises(NotAParticipantError):
-        make_signature(_key(), plan, signer_id="stranger", image=signature_png(1), signed_at=NOW)
+        make_signature(
+            _key(),
+            plan,
+            signer_id="stranger",
+            image=signature_png(1),
+            signed_at=NOW,
+            witness=WITNESS,
+        )
     with pytest.raises(ValueError):
         make_signature(
             _key(),
@@ -145,6 +201,7 @@ def test_refuses_what_cannot_be_signed() -> None:
             signer_id=resident,
             image=signature_png(1),
             signed_at=NOW.replace(tzinfo=None),
+            witness=WITNESS,
         )
 
 
@@ -257,3 +314,51 @@ def test_the_device_key_is_made_once_and_sealed(store: CaseStore) -> None:
     with store.engine.connect() as conn:
         sealed = conn.execute(text("SELECT private_key FROM device_keys")).scalar_one()
     assert key._private.private_bytes_raw() not in sealed
+
+
+def test_the_device_profile_witnesses_every_signature(store: CaseStore) -> None:
+    f = a_case_file()
+    store.add_case_files([f], today=TODAY, now=NOW)
+    organisation = store.organisations()[0]
+    save_profile(
+        store,
+        Profile(name="Daan Verhoeven", organisation_id=organisation.id, role="wijkverpleegkundige"),
+        now=NOW,
+    )
+    made = _sign(store, f, 0)
+    expected = Witness("Daan Verhoeven", organisation.name, "wijkverpleegkundige")
+    assert made.witness == expected
+    (kept,) = signing.signed_plan(store, f.meetings[0].id).signatures
+    assert kept.record.witness == expected and kept.record == made
+    with store.engine.connect() as conn:  # sealed, like the signer's name
+        sealed = conn.execute(text("SELECT witness FROM plan_signatures")).scalar_one()
+    assert b"Daan" not in sealed
+
+
+def test_a_witness_moved_to_another_signature_is_reported(store: CaseStore) -> None:
+    f = a_case_file()
+    store.add_case_files([f], today=TODAY, now=NOW)
+    save_profile(store, Profile(name="Daan Verhoeven", role="wijkverpleegkundige"), now=NOW)
+    a = _sign(store, f, 0)
+    save_profile(store, Profile(name="Sanne Bakker", role="schuldhulpmaatje"), now=NOW)
+    b = _sign(store, f, 1, minute=1)
+    assert a.witness is not None and b.witness is not None and a.witness != b.witness
+    with store.engine.begin() as conn:  # swap the sealed witness (re-sealed for b's row)
+        fake = store.sealer.seal(
+            b'{"name":"Daan Verhoeven","organisation":"","role":"wijkverpleegkundige"}',
+            table="plan_signatures",
+            column="witness",
+            row_id=b.id,
+        )
+        conn.execute(
+            update(PLAN_SIGNATURES).where(PLAN_SIGNATURES.c.id == b.id).values(witness=fake)
+        )
+    with pytest.raises(DamagedRecordError):  # it opens, but the device signature says otherwise
+        signing.signed_plan(store, f.meetings[0].id)
+
+
+def test_without_a_profile_the_record_has_no_witness(store: CaseStore) -> None:
+    f = a_case_file()
+    store.add_case_files([f], today=TODAY, now=NOW)
+    assert _sign(store, f, 0).witness is None
+    assert signing.signed_plan(store, f.meetings[0].id).signatures[0].record.witness is None
