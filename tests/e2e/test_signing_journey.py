@@ -33,6 +33,7 @@ from models.domain import (
     ParticipantRole,
     Resident,
 )
+from models.profile import Profile, save_profile
 from models.store import CaseStore
 from models.verify import verify_pdf
 from tests.e2e.conftest import PASSPHRASE, PHONE, App
@@ -50,6 +51,9 @@ class Seeded:
     resident: str
     daughter: str
     nurse: str
+
+
+WITNESS = "Sanne de Vries"  # the professional holding the tablet (synthetic)
 
 
 def seed_held_meeting(home: Path, *, progress: str = "done", seed: int = 4) -> Seeded:
@@ -119,6 +123,8 @@ def seed_held_meeting(home: Path, *, progress: str = "done", seed: int = 4) -> S
             today=today,
             now=now,
         )
+        # The device's own user, as the first run records it: the witness of every signature.
+        save_profile(store, Profile(WITNESS, "pantein", "wijkverpleegkundige"), now=now)
     finally:
         store.close()
     return Seeded(case.id, meeting.id, resident_name, daughter_name, nurse_name)
@@ -257,8 +263,10 @@ def test_two_people_sign_with_the_mouse_and_the_pdf_verifies(
         assert report.valid, report.all_problems
         assert [s.name for s in report.signers] == [seeded.resident, seeded.daughter]
         assert all(s.valid for s in report.signers)
+        assert all(s.witness and s.witness.name == WITNESS for s in report.signers)
     text = pdf_text(downloaded)
     assert seeded.resident in text and seeded.daughter in text
+    assert text.count(f"Getuige: {WITNESS}") == 2  # under each signature
     assert "Samen de post doorlopen." in text
     page = render_page_1(downloaded, app.shots)
     assert page.stat().st_size > 10_000
