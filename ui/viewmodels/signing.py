@@ -243,6 +243,18 @@ class SigningViewModel:
     def refresh(self) -> None:
         self.plan: Plan = signing.current_plan(self.store, self.case_id, self.meeting.id)
         self.status = signing.plan_status(self.store, self.case_id, self.meeting.id)
+        self.witness = signing.device_witness(self.store)
+
+    @property
+    def witness_text(self) -> str | None:
+        """Who is named as the witness of each new signature: the user of this tablet."""
+        if self.witness is None:
+            return None
+        w = self.witness
+        who = ", ".join(t for t in (w.name, w.role, w.organisation) if t)
+        return _("You are the witness: {who}. Your name is added to each signature.").format(
+            who=who
+        )
 
     # -- who signs ----------------------------------------------------------------------------
 

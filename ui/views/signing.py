@@ -130,6 +130,7 @@ class SigningView:
                 spacing=6,
             ),
             message(version) if vm.status.changed_since_signed else _info(version),
+            *([ft.Text(vm.witness_text, size=16)] if vm.witness_text and not vm.done else []),
         ]
 
     def _columns(self, main: list[ft.Control], side: list[ft.Control]) -> list[ft.Control]:

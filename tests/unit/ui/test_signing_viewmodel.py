@@ -15,6 +15,7 @@ from models import queries, signing
 from models.domain import CaseFile, Meeting, ParticipantRole
 from models.errors import DamagedRecordError, RecordNotFoundError
 from models.i18n import current_language, set_language
+from models.profile import Profile, save_profile
 from models.store import CaseStore
 from models.verify import verify_pdf
 from tests.support.factories import NOW, TODAY, a_case_file
@@ -379,3 +380,21 @@ def test_finishing_without_someone_who_will_not_sign(
     assert later.kept_pdf() is None
     assert asyncio.run(later.make_pdf()) and later.pdf is not None
     assert len(verify_pdf(later.pdf).signers) == 3
+
+
+def test_the_screen_names_the_witness_and_the_signature_carries_it(
+    store: CaseStore, case: CaseFile, dutch: None
+) -> None:
+    vm = sv.SigningViewModel.open(store, case.case.id, now=Clock())
+    assert vm.witness_text is None  # no profile on this device (the first run makes one)
+    organisation = store.organisations()[0]
+    save_profile(store, Profile("Sanne de Vries", organisation.id, "wijkcoach"), now=NOW)
+    vm = sv.SigningViewModel.open(store, case.case.id, now=Clock())
+    assert vm.witness_text == (
+        f"U bent getuige: Sanne de Vries, wijkcoach, {organisation.name}. "
+        "Uw naam komt bij elke handtekening."
+    )
+    scribble(vm)
+    assert vm.sign()
+    (made,) = signing.signed_plan(store, vm.meeting.id).signatures
+    assert made.record.witness is not None and made.record.witness.name == "Sanne de Vries"
