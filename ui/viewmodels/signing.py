@@ -247,14 +247,15 @@ class SigningViewModel:
 
     @property
     def witness_text(self) -> str | None:
-        """Who is named as the witness of each new signature: the user of this tablet."""
+        """Who is named as the witness of each new signature: the user of this tablet.
+
+        In the third person: the resident reads this screen too, and "you" would be them.
+        """
         if self.witness is None:
             return None
         w = self.witness
         who = ", ".join(t for t in (w.name, w.role, w.organisation) if t)
-        return _("You are the witness: {who}. Your name is added to each signature.").format(
-            who=who
-        )
+        return _("Witness of the signatures: {who}.").format(who=who)
 
     # -- who signs ----------------------------------------------------------------------------
 

@@ -391,8 +391,7 @@ def test_the_screen_names_the_witness_and_the_signature_carries_it(
     save_profile(store, Profile("Sanne de Vries", organisation.id, "wijkcoach"), now=NOW)
     vm = sv.SigningViewModel.open(store, case.case.id, now=Clock())
     assert vm.witness_text == (
-        f"U bent getuige: Sanne de Vries, wijkcoach, {organisation.name}. "
-        "Uw naam komt bij elke handtekening."
+        f"Getuige bij de handtekeningen: Sanne de Vries, wijkcoach, {organisation.name}."
     )
     scribble(vm)
     assert vm.sign()
