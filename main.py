@@ -141,7 +141,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
-    from models.demo_data import demo_case_files
+    from models.demo_data import demo_case_files, demo_profile
+    from models.profile import save_profile
 
     if args.cases < 1:
         raise CliError(_("--cases must be at least 1."))
@@ -149,6 +150,11 @@ def cmd_seed(args: argparse.Namespace) -> int:
         store = _open_unlocked(args.store)
     except StoreNotFoundError:
         store = _create(args.store)
+        # A device set up here has had no first run: give it a synthetic professional, so Settings
+        # shows one and signatures in a demo name a witness. An existing device keeps its own.
+        organisations = store.organisations()
+        first = organisations[0].id if organisations else None
+        save_profile(store, demo_profile(first, seed=args.seed), now=_now())
     today = args.today or today_in_amsterdam(_now())
     try:
         # Synthetic demo data stays on this device: it must never reach the shared dossier.

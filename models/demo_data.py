@@ -33,6 +33,7 @@ from models.domain import (
     Resident,
 )
 from models.organisations import DEFAULT_ORGANISATIONS
+from models.profile import Profile
 
 MOROCCAN_GIVEN = (
     "Mohamed",
@@ -250,6 +251,21 @@ class DemoFactory:
                 for d in POSITIVE_HEALTH_DIMENSIONS
             }
         return m
+
+
+DEMO_ROLE = "wijkcoach (demo)"
+
+
+def demo_profile(organisation_id: str | None, *, seed: int = 2026) -> Profile:
+    """A synthetic professional for a device set up by ``seed``: the name Settings shows and the
+    witness of signatures made in a demo. Never a real person (Faker, seeded)."""
+    faker = Faker("nl_NL")
+    faker.seed_instance(seed)
+    return Profile(
+        name=f"{faker.first_name()} {faker.last_name()}",
+        organisation_id=organisation_id,
+        role=DEMO_ROLE,
+    )
 
 
 def demo_case_files(count: int, *, today: date, seed: int = 2026) -> Iterator[CaseFile]:

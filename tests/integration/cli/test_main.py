@@ -22,9 +22,10 @@ from main import build_parser
 from models import queries
 from models.datafolder import STORE_FILENAME
 from models.deadlines import DeadlineState
-from models.demo_data import MOROCCAN_FAMILY, MOROCCAN_GIVEN, demo_case_files
+from models.demo_data import DEMO_ROLE, MOROCCAN_FAMILY, MOROCCAN_GIVEN, demo_case_files
 from models.domain import CaseStage
 from models.i18n import current_language, set_language
+from models.profile import load_profile
 from models.store import CaseStore
 from tests.support.factories import PASSPHRASE
 
@@ -241,3 +242,15 @@ def test_seed_and_overdue_print_no_names_outside_the_report(seeded: Path) -> Non
         assert leaked == set(), (label, leaked)
     # And the scan can fail: the overdue report itself does name the residents.
     assert any(n in runs["overdue"].stdout for n in names)
+
+
+def test_a_device_set_up_by_seed_gets_a_synthetic_professional(tmp_path: Path) -> None:
+    """Settings shows someone and a demo signature names a witness; seeding again keeps them."""
+    assert run(tmp_path, "seed", "--cases", "1").returncode == 0
+    with seeded_store(tmp_path) as store:
+        profile = load_profile(store)
+        assert profile is not None and profile.role == DEMO_ROLE and profile.name.strip()
+        assert profile.organisation_id == store.organisations()[0].id
+    assert run(tmp_path, "seed", "--cases", "1", "--seed", "7").returncode == 0
+    with seeded_store(tmp_path) as store:
+        assert load_profile(store) == profile
