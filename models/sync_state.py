@@ -22,6 +22,14 @@ and applying pulled changes to the case file.
   server refuses them now (``not_authorised``), so kept they would only wait for good, held back,
   and hold the very personal data that must leave the device. Only their number is logged.
 
+- ``released_cases``: closed cases this tablet let go of (``models.caseload``, "the tablet keeps
+  only the active caseload"), by id only. ``releasable_cases`` finds the cases the rule lets go;
+  ``release_cases`` removes them like ``forget_cases`` and keeps their ids, in one transaction.
+  The ids travel in every pull (``PullRequest.released``), so the dossier back-fills a released
+  case whole when it changes again (``PullResponse.returned``); ``take_back`` drops those ids. A
+  pulled change of a released case that did not come back whole is never applied (sync.cycle).
+  A new server (``save_account`` to another URL) starts with none.
+
 This module takes the engine's values by shape (``RemoteWrite``) rather than importing ``sync``:
 data flows from models to sync, never back.
 """
@@ -31,14 +39,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Table, delete, insert, select, update
+from sqlalchemy import Connection, Table, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel
 
-from models import changes, outbox, records
+from models import caseload, changes, outbox, records
 from models.changes import Entity, JsonValue
 from models.crypto.sealing import Sealer
 from models.domain import Case, Meeting
@@ -81,6 +89,14 @@ class SyncStateRow(SQLModel, table=True):
     conflicts: bytes | None = None
 
 
+class ReleasedCaseRow(SQLModel, table=True):
+    """A closed case this tablet let go of (migration 0015): its id only, never its data."""
+
+    __tablename__ = "released_cases"
+    case_id: str = Field(primary_key=True)
+    released_at: datetime
+
+
 def _table(model: Any) -> Table:
     table: Table = model.__table__
     return table
@@ -88,6 +104,7 @@ def _table(model: Any) -> Table:
 
 ACCOUNT = _table(SyncAccountRow)
 STATE = _table(SyncStateRow)
+RELEASED = _table(ReleasedCaseRow)
 
 
 # -- the enrolment ---------------------------------------------------------------------------
@@ -169,6 +186,7 @@ def save_account(conn: Connection, sealer: Sealer, account: SyncAccount, *, now:
         conn.execute(update(ACCOUNT).where(ACCOUNT.c.id == ROW_ID).values(**values))
     if old is None or old["server_url"] != account.server_url:
         conn.execute(update(STATE).where(STATE.c.id == ROW_ID).values(cursor=0))
+        conn.execute(delete(RELEASED))  # another dossier knows nothing of these
 
 
 def save_refresh_token(conn: Connection, sealer: Sealer, refresh_token: str) -> None:
@@ -468,12 +486,16 @@ _CASE_PARTS: tuple[tuple[Table, Entity | None], ...] = (
 )
 
 
-def forget_cases(conn: Connection, sealer: Sealer, case_ids: Iterable[object]) -> ForgetResult:
+def forget_cases(
+    conn: Connection, sealer: Sealer, case_ids: Iterable[object], *, why: str = "access ended"
+) -> ForgetResult:
     """Remove these cases and everything of them from the device, in the caller's transaction
-    (see the module docstring). Cases that are not here are skipped; nothing is queued."""
+    (see the module docstring). Cases that are not here are skipped; nothing is queued. A case
+    whose access ended is no longer a released one either."""
     wanted = sorted({str(c) for c in case_ids})
     if not wanted:
         return ForgetResult()
+    take_back(conn, wanted)
     cases_table, residents = _TABLES[Entity.CASE], _TABLES[Entity.RESIDENT]
     found = 0
     for case_id in wanted:
@@ -507,8 +529,92 @@ def forget_cases(conn: Connection, sealer: Sealer, case_ids: Iterable[object]) -
     result = ForgetResult(cases=found, changes_dropped=dropped.rowcount or 0)
     if result.cases or result.changes_dropped:
         log.warning(
-            "access ended: %d case(s) removed from this device, %d unsent change(s) dropped",
+            "%s: %d case(s) removed from this device, %d unsent change(s) dropped",
+            why,
             result.cases,
             result.changes_dropped,
         )
     return result
+
+
+# -- closed cases this tablet lets go of (models.caseload) -----------------------------------
+
+
+def releasable_cases(conn: Connection, sealer: Sealer, *, today: date) -> list[str]:
+    """The cases ``models.caseload.may_leave`` lets go of today, sorted by id."""
+    enrolled = is_enrolled(conn)
+    if not enrolled:
+        return []
+    cases_table = _TABLES[Entity.CASE]
+    cutoff = today - timedelta(days=caseload.KEEP_CLOSED_DAYS)
+    closed = conn.execute(
+        select(cases_table.c.id, cases_table.c.closed_on, cases_table.c.consent_given).where(
+            cases_table.c.closed_on.is_not(None), cases_table.c.closed_on <= cutoff
+        )
+    ).all()
+    if not closed:
+        return []
+    ids = [str(row.id) for row in closed]
+    on_dossier: set[str] = set()
+    waiting: dict[str, int] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        on_dossier.update(
+            conn.execute(
+                select(outbox.BASES.c.record_id).where(
+                    outbox.BASES.c.entity == Entity.CASE.value,
+                    outbox.BASES.c.record_id.in_(chunk),
+                )
+            ).scalars()
+        )
+        for case_id, count in conn.execute(
+            select(outbox.OUTBOX.c.case_id, func.count())
+            .where(outbox.OUTBOX.c.case_id.in_(chunk))
+            .group_by(outbox.OUTBOX.c.case_id)
+        ).all():
+            waiting[str(case_id)] = int(count)
+    questions: dict[str, int] = {}
+    for conflict in load_conflicts(conn, sealer):
+        key = str(conflict.get("case_id"))
+        questions[key] = questions.get(key, 0) + 1
+    found = [
+        str(row.id)
+        for row in closed
+        if caseload.may_leave(
+            caseload.CaseOnTablet(
+                closed_on=row.closed_on,
+                consent_given=row.consent_given,
+                on_dossier=str(row.id) in on_dossier,
+                waiting=waiting.get(str(row.id), 0),
+                conflicts=questions.get(str(row.id), 0),
+            ),
+            today=today,
+            enrolled=enrolled,
+        )
+    ]
+    return sorted(found)
+
+
+def release_cases(
+    conn: Connection, sealer: Sealer, case_ids: Iterable[str], *, now: datetime
+) -> ForgetResult:
+    """Let go of these closed cases: remove them whole (``forget_cases``) and keep their ids, in
+    the caller's transaction. Call it with ``releasable_cases`` read in that same transaction."""
+    wanted = sorted(set(case_ids))
+    result = forget_cases(conn, sealer, wanted, why="closed case released")
+    if wanted:
+        conn.execute(insert(RELEASED), [{"case_id": c, "released_at": now} for c in wanted])
+    return result
+
+
+def released_case_ids(conn: Connection) -> list[str]:
+    """The ids of the cases this tablet let go of, sorted."""
+    return sorted(str(c) for c in conn.execute(select(RELEASED.c.case_id)).scalars())
+
+
+def take_back(conn: Connection, case_ids: Iterable[object]) -> None:
+    """These cases are no longer released ones (back whole from the dossier, or access ended)."""
+    wanted = sorted({str(c) for c in case_ids})
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        conn.execute(delete(RELEASED).where(RELEASED.c.case_id.in_(chunk)))

@@ -17,6 +17,16 @@ complete, ordered history of the case up to that cursor, so applying it again en
 state, and the normal changes after the cursor follow. Once the cursor has passed the grant, the
 case is never back-filled again. A device that starts from cursor 0 needs none.
 
+Released cases (issue #5, "the tablet keeps only the active caseload"; ``models.caseload``): a
+tablet lets go of a closed case it no longer needs and names it in every later pull
+(``PullRequest.released``). Nothing is stored here: the request is the device's statement of what
+it does not hold, so no table and no migration. A released case that has a visible change in
+``(request.cursor, the page's cursor]`` (a colleague reopened or changed it) is back-filled like a
+new membership: every change of it with seq <= the request's cursor, in seq order, before the
+page's changes; ``PullResponse.returned`` names it, and the tablet holds it whole again. A
+released case with no such change costs nothing: it has no change to send anyway. Ids the
+principal cannot see are ignored (no back-fill, never named).
+
 Access that ended (issue #5, "the tablet keeps only the active caseload"): a membership ends when
 its participant record is marked removed, deleted, or loses its ``account_id`` ("End dossier
 access"). ``case_member`` rows are deleted then, so ``server.sync_push`` writes a
@@ -45,7 +55,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -75,8 +85,9 @@ def pull(session: Session, principal: Principal, request: PullRequest) -> PullRe
         cursor, done = max(head, request.cursor), True
     else:
         cursor, done = changes[-1].seq, changes[-1].seq >= head
-    backfill = [_change(row) for row in _backfill(session, principal, request.cursor, head)]
-    changes = backfill + changes
+    returned = _returned(session, principal, request, cursor)
+    backfill = _backfill(session, principal, request.cursor, head, returned)
+    changes = [_change(row) for row in backfill] + changes
     cases: dict[uuid.UUID, None] = dict.fromkeys(c.case_id for c in changes)
     audit.record(
         session,
@@ -93,7 +104,9 @@ def pull(session: Session, principal: Principal, request: PullRequest) -> PullRe
         ],
     )
     ended = _access_ended(session, principal, request.cursor, cursor)
-    return PullResponse(changes=changes, cursor=cursor, done=done, access_ended=ended)
+    return PullResponse(
+        changes=changes, cursor=cursor, done=done, access_ended=ended, returned=returned
+    )
 
 
 def _change(row: ChangeRow) -> Change:
@@ -125,20 +138,46 @@ def granted_after(principal: Principal, cursor: int, head: int) -> SelectOfScala
     return query.group_by(col(CaseMember.case_id)).having(first > cursor, first <= head)
 
 
-def _backfill(session: Session, principal: Principal, cursor: int, head: int) -> list[ChangeRow]:
-    """Every change up to ``cursor`` of the cases granted after it, in seq order."""
+def _backfill(
+    session: Session,
+    principal: Principal,
+    cursor: int,
+    head: int,
+    returned: list[uuid.UUID],
+) -> list[ChangeRow]:
+    """Every change up to ``cursor`` of the cases granted after it, and of the released cases
+    that come back on this page, in seq order."""
     if cursor <= 0:
         return []  # a device pulling from the start gets every visible change anyway
+    cases: ColumnElement[bool] = col(ChangeRow.case_id).in_(granted_after(principal, cursor, head))
+    if returned:
+        cases = cases | col(ChangeRow.case_id).in_(returned)
     return list(
         session.exec(
             select(ChangeRow)
-            .where(
-                col(ChangeRow.seq) <= cursor,
-                col(ChangeRow.case_id).in_(granted_after(principal, cursor, head)),
-            )
+            .where(col(ChangeRow.seq) <= cursor, cases)
             .order_by(col(ChangeRow.seq))
         ).all()
     )
+
+
+def _returned(
+    session: Session, principal: Principal, request: PullRequest, upto: int
+) -> list[uuid.UUID]:
+    """The request's released cases this principal sees that changed in (cursor, upto]."""
+    if not request.released or upto <= request.cursor:
+        return []
+    found = session.exec(
+        select(col(ChangeRow.case_id))
+        .where(
+            col(ChangeRow.seq) > request.cursor,
+            col(ChangeRow.seq) <= upto,
+            col(ChangeRow.case_id).in_(sorted(set(request.released), key=str)),
+            col(ChangeRow.case_id).in_(visible_case_ids(principal)),
+        )
+        .distinct()
+    ).all()
+    return sorted(set(found), key=str)
 
 
 def _access_ended(session: Session, principal: Principal, after: int, upto: int) -> list[uuid.UUID]:

@@ -20,6 +20,14 @@ as the page (``models.sync_state.forget_cases``). Its unsent changes are dropped
 server would refuse them, and they hold personal data the device must not keep. The status says
 how many cases and changes (``cases_removed``, ``changes_dropped``); the log says only numbers.
 
+Closed cases leave too (``models.caseload``): at the end of a cycle that pushed and pulled
+everything, against a server that knows releases (its pull answered ``returned``), the cases the
+rule lets go of are removed like the above and their ids kept (``sync_state.release_cases``), in
+one transaction that also reads the outbox and the open questions. Every later pull names them
+(``PullRequest.released``); one that changes again comes back whole (``PullResponse.returned``)
+and is a case here like any other. A pulled change of a released case that did not come back
+whole is never applied: it is logged by case id and skipped. ``cases_released`` in the status.
+
 Every network call happens outside a database transaction; every transaction that reads the
 outbox and then writes takes the write lock first (``CaseStore.writing``), so an edit the user
 makes during a sync is never lost or overwritten.
@@ -38,6 +46,7 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, select
 
 from models import outbox, sync_state
+from models.calendar import today_in_amsterdam
 from models.changes import Entity as ModelEntity
 from models.crypto.sealing import Sealer
 from models.outbox import BASES, OutboxItem
@@ -54,7 +63,16 @@ from sync.errors import (
     ServerError,
     SyncError,
 )
-from sync.protocol import MAX_PUSH_BATCH, Entity, Mutation, Op, PullRequest, PushRequest
+from sync.protocol import (
+    MAX_PUSH_BATCH,
+    MAX_RELEASED,
+    Entity,
+    Mutation,
+    Op,
+    PullRequest,
+    PullResponse,
+    PushRequest,
+)
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +120,7 @@ class SyncStatus:
     # changes that were dropped with them (the server refuses those now).
     cases_removed: int = 0
     changes_dropped: int = 0
+    cases_released: int = 0  # closed cases this tablet let go of (models.caseload), this cycle
 
 
 # -- outbox rows <-> engine entries -------------------------------------------------------------
@@ -299,13 +318,18 @@ def run_cycle(
     )
     device_id = uuid.UUID(account.device_id)
     forgotten: list[sync_state.ForgetResult] = []  # cases whose access ended, as pulled
+    releases = Releases()
     try:
         pull_all(store, session, device_id=device_id, now=now, forgotten=forgotten)
         push_all(store, session, device_id=device_id)
-        pull_all(store, session, device_id=device_id, now=now, forgotten=forgotten)
+        pull_all(
+            store, session, device_id=device_id, now=now, forgotten=forgotten, releases=releases
+        )
         signing_key.send_once(store, session, device_id=account.device_id, now=now)
         audit_events.send_waiting(store, session)  # reads and exports done on this tablet
-        with store.writing() as (conn, _sealer):
+        with store.writing() as (conn, sealer):
+            if releases.supported:
+                releases.released = release_closed_cases(conn, sealer, now=now())
             sync_state.set_last_synced_at(conn, now())
     except DeviceRevokedError as error:
         client.close()
@@ -320,7 +344,49 @@ def run_cycle(
         return _removed(status, forgotten)
     finally:
         client.close()
-    return _removed(local_status(store, SyncState.SYNCED), forgotten)
+    status = _removed(local_status(store, SyncState.SYNCED), forgotten)
+    return replace(status, cases_released=releases.released)
+
+
+@dataclass(slots=True)
+class Releases:
+    """What a cycle learnt about releasing closed cases."""
+
+    supported: bool = False  # the server's last pull answered ``returned``: it knows releases
+    released: int = 0  # cases let go of at the end of the cycle
+
+
+def release_closed_cases(conn: Connection, sealer: Sealer, *, now: datetime) -> int:
+    """Let go of the closed cases ``models.caseload`` allows, in the caller's transaction (which
+    holds the write lock): at most as many as a pull can name (``MAX_RELEASED``)."""
+    room = MAX_RELEASED - len(sync_state.released_case_ids(conn))
+    found = sync_state.releasable_cases(conn, sealer, today=today_in_amsterdam(now))
+    room = max(room, 0)
+    if len(found) > room:
+        log.warning(
+            "%d closed case(s) stay: this tablet released the most it can", len(found) - room
+        )
+    chosen = found[:room]
+    if not chosen:
+        return 0
+    return sync_state.release_cases(conn, sealer, chosen, now=now).cases
+
+
+def _without_released(page: PullResponse, released: Sequence[str]) -> PullResponse:
+    """The page without the changes of released cases that did not come back whole."""
+    if not released:
+        return page
+    back = {str(c) for c in page.returned or ()}
+    away = set(released) - back
+    skipped = sorted({str(c.case_id) for c in page.changes if str(c.case_id) in away})
+    if not skipped:
+        return page
+    for case_id in skipped:
+        log.warning(
+            "pulled changes of released case %s not applied: it did not come back whole", case_id
+        )
+    kept = [c for c in page.changes if str(c.case_id) not in away]
+    return page.model_copy(update={"changes": kept})
 
 
 def _removed(status: SyncStatus, forgotten: Sequence[sync_state.ForgetResult]) -> SyncStatus:
@@ -337,16 +403,26 @@ def pull_all(
     device_id: uuid.UUID,
     now: Callable[[], datetime],
     forgotten: list[sync_state.ForgetResult] | None = None,
+    releases: Releases | None = None,
 ) -> None:
     """Pull every page from the saved cursor on; each page is applied in one transaction,
-    together with removing the cases whose access ended (added to ``forgotten``)."""
+    together with removing the cases whose access ended (added to ``forgotten``) and taking
+    back the released cases that came back whole."""
     while True:
         with store.reading() as (conn, _sealer):
             cursor = sync_state.cursor(conn)
-        page = session.pull(PullRequest(cursor=cursor, limit=PULL_PAGE))
+            released = sync_state.released_case_ids(conn)
+        request = PullRequest(
+            cursor=cursor, limit=PULL_PAGE, released=[uuid.UUID(c) for c in released]
+        )
+        page = session.pull(request)
+        if releases is not None:
+            releases.supported = page.returned is not None
         with store.writing() as (conn, sealer):
-            if sync_state.cursor(conn) != cursor:
+            if sync_state.cursor(conn) != cursor or sync_state.released_case_ids(conn) != released:
                 continue  # another cycle applied this page meanwhile: ask again from there
+            sync_state.take_back(conn, page.returned or ())
+            page = _without_released(page, released)
             entries = _entries(conn, sealer)
             plan = engine.plan_pull(
                 page,

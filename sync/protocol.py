@@ -31,6 +31,14 @@ A device sends **mutations** and receives **changes**:
   ``PullResponse.access_ended`` names the case once, on the page whose cursor passes the end:
   the device then removes the case and everything of it (``models.sync_state.forget_cases``).
 
+- A tablet lets go of a closed case it no longer needs (``models.caseload``) and names it in
+  every later ``PullRequest.released``. When such a case changes again (a colleague reopens or
+  edits it), the server back-fills it like a new membership: every change of it up to the
+  request's cursor, before the page's changes, and ``PullResponse.returned`` names it; the
+  tablet then holds the whole case again. A server that does not answer ``returned`` (None: an
+  older one) gets no ``released`` list: the tablet keeps its closed cases then. ``released`` is
+  sent only when not empty, so an older server never sees the field.
+
 Everything is ``extra="forbid"``: a field the other side does not know is an error, not silently
 dropped data.
 
@@ -43,6 +51,7 @@ ignores the parameter, and the new field's default (an empty list) is what the a
 
 - 1: the first version.
 - 2: ``PullResponse.access_ended``.
+- 3: ``PullResponse.returned`` (and the server reads ``PullRequest.released``).
 """
 
 from __future__ import annotations
@@ -57,9 +66,10 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue
 
 PROTOCOL_VERSION = 1
-PULL_PROTOCOL_VERSION = 2  # the pull answer this app reads: the query parameter ``protocol``
+PULL_PROTOCOL_VERSION = 3  # the pull answer this app reads: the query parameter ``protocol``
 # The fields of PullResponse that came after version 1, by the version that brought them.
-PULL_FIELDS_SINCE: dict[str, int] = {"access_ended": 2}
+PULL_FIELDS_SINCE: dict[str, int] = {"access_ended": 2, "returned": 3}
+MAX_RELEASED = 2000  # released case ids one pull may name (a tablet keeps cases beyond that)
 MAX_PUSH_BATCH = 500
 MAX_PULL_LIMIT = 1000
 MAX_SEQ = 2**63 - 1  # the largest sequence number a database BIGINT holds
@@ -146,6 +156,8 @@ class PullRequest(_Wire):
     # The last server sequence number already received; sequence numbers are 64-bit on the server.
     cursor: Annotated[int, Field(ge=0, le=MAX_SEQ)] = 0
     limit: Annotated[int, Field(ge=1, le=MAX_PULL_LIMIT)] = 500
+    # Closed cases this device let go of: back-fill one whole when it changes (version 3).
+    released: Annotated[list[UUID], Field(max_length=MAX_RELEASED)] = Field(default_factory=list)
 
 
 class Change(_Wire):
@@ -167,3 +179,6 @@ class PullResponse(_Wire):
     # Cases this device's account no longer sees, whose access ended after the request's cursor
     # and by this page's ``cursor``: remove them here. Version 2 (see "Versions" above).
     access_ended: list[UUID] = Field(default_factory=list)
+    # Of the request's ``released`` cases, those back-filled whole on this page (they changed
+    # again). Version 3: always a list then; None from a server that does not know releases.
+    returned: list[UUID] | None = None
