@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
-from itertools import repeat
+from itertools import chain, repeat
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Integer, Table, and_, case, cast, func, select
@@ -302,8 +302,10 @@ def overdue(store: CaseStore, *, today: date, include_due_soon: bool = True) -> 
             table="residents",
             column="name",
         )
-    _log_damaged(map(_RESIDENT_OF_AGREEMENT, agreement_rows), row_names)
-    _log_damaged(map(_RESIDENT_OF_MEETING, meeting_rows), meeting_names)
+    _log_damaged(
+        chain(map(_RESIDENT_OF_AGREEMENT, agreement_rows), map(_RESIDENT_OF_MEETING, meeting_rows)),
+        row_names + meeting_names,
+    )
 
     # Thousands of rows share a few hundred due dates: one Deadline per date (it is frozen, so
     # sharing is safe), each date parsed once.

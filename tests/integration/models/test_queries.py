@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import uuid
 from dataclasses import replace
@@ -126,7 +127,7 @@ def _swap_names(path: Path) -> tuple[str, str]:
 
 
 def test_moved_ciphertext_marks_rows_damaged_and_keeps_the_list(
-    store: CaseStore, store_path: Path
+    store: CaseStore, store_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     files = [a_case_file(name=n) for n in ("Anna Bakker", "Jan de Vries", "Fatma Koç")]
     store.add_case_files(files, today=TODAY, now=NOW)
@@ -143,7 +144,12 @@ def test_moved_ciphertext_marks_rows_damaged_and_keeps_the_list(
         queries.case_file(store, damaged_case.case.id)
     assert caught.value.record_id == moved[0] and caught.value.table == "residents"
     assert "Anna" not in str(caught.value) and "Jan" not in str(caught.value)
-    report = queries.overdue(store, today=TODAY, include_due_soon=False)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="models.queries"):
+        report = queries.overdue(store, today=TODAY, include_due_soon=False)
+    for resident_id in moved:  # once per resident, however many of its rows are in the report
+        assert caplog.text.count(f"damaged record {resident_id} in residents.name") == 1
+    assert "Anna" not in caplog.text and "Jan" not in caplog.text
     moved_cases = {f.case.id for f in files if f.case.resident.id in moved}
     assert moved_cases <= {item.case_id for item in report}
     for item in report:  # exactly the moved residents' rows are damaged, the rest still named
