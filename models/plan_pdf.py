@@ -71,7 +71,8 @@ from models.plan import Plan, check_code, plan_hash, plan_to_json
 from models.signing import Signature, SignatureRecord, SignedPlan
 
 EVIDENCE_FILENAME: Final = "keukentafel-plan.json"
-EVIDENCE_FORMAT: Final = "keukentafel-evidence/1"
+EVIDENCE_FORMAT_PREFIX: Final = "keukentafel-evidence/"
+EVIDENCE_FORMAT: Final = EVIDENCE_FORMAT_PREFIX + "1"
 FONT_DIR: Final = Path(__file__).resolve().parent.parent / "assets" / "fonts"
 FONT: Final = "KeukentafelSans"
 FONT_BOLD: Final = "KeukentafelSans-Bold"

@@ -57,6 +57,7 @@ from models.plan import (
 from models.signing_tables import DeviceKeyRow, PlanSignatureRow, PlanVersionRow
 from models.store import CaseStore
 
+SIGNATURE_FORMAT_PREFIX: Final = "keukentafel-signature/"
 SIGNATURE_FORMAT_1: Final = "keukentafel-signature/1"  # without a witness
 SIGNATURE_FORMAT: Final = "keukentafel-signature/2"  # with the witness
 PNG_MAGIC: Final = b"\x89PNG\r\n\x1a\n"
@@ -74,6 +75,14 @@ PLAN_SIGNATURES = _table(PlanSignatureRow)
 
 
 # -- errors ----------------------------------------------------------------------------------------
+
+
+class NewerFormatError(ValueError):
+    """A signature record of a format this version does not know (a newer app made it).
+
+    ``verify`` says so instead of calling the paper changed: format 2 (with the witness) made an
+    older ``verify`` report genuine PDFs as changed, and a format 3 must not do that again.
+    """
 
 
 class SigningError(KeukentafelError):
@@ -213,6 +222,8 @@ class SignatureRecord:
         """Inverse of ``to_json``; raises ``ValueError`` on anything malformed."""
         try:
             if data["format"] not in (SIGNATURE_FORMAT, SIGNATURE_FORMAT_1):
+                if str(data["format"]).startswith(SIGNATURE_FORMAT_PREFIX):
+                    raise NewerFormatError()
                 raise ValueError("unknown signature format")
             witness = None
             if data["format"] == SIGNATURE_FORMAT:

@@ -45,12 +45,14 @@ from models.plan import Plan, canonical_bytes, check_code, plan_from_json
 from models.plan_pdf import (
     EVIDENCE_FILENAME,
     EVIDENCE_FORMAT,
+    EVIDENCE_FORMAT_PREFIX,
     displayable,
     format_moment,
     role_label,
     visible_texts,
 )
 from models.signing import (
+    NewerFormatError,
     Signature,
     SignatureProblem,
     SignatureRecord,
@@ -131,11 +133,20 @@ def verify_pdf(source: Path | str | bytes) -> VerifyReport:
         embedded = attachments[EVIDENCE_FILENAME][0]
         evidence = json.loads(embedded.decode("utf-8"))
         if evidence["format"] != EVIDENCE_FORMAT:
+            if str(evidence["format"]).startswith(EVIDENCE_FORMAT_PREFIX):
+                raise NewerFormatError()
             raise ValueError("unknown evidence format")
         plan = plan_from_json(evidence["plan"])
         claimed_hash = bytes.fromhex(evidence["plan_sha256"])
         language = str(evidence["language"])
         signatures = [_signature(s) for s in evidence["signatures"]]
+    except NewerFormatError:
+        return _unreadable(
+            _(
+                "This PDF was made by a newer version of Keukentafel. Check it with the newest "
+                "version."
+            )
+        )
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, zlib.error):
         return VerifyReport(
             VerifyOutcome.INVALID,
@@ -275,7 +286,7 @@ def format_report(report: VerifyReport, language: str) -> str:
             )
             lines.append("    " + _("witnessed by {who}").format(who=who))
         else:
-            lines.append("    " + _("no witness recorded (signed before witnesses were recorded)"))
+            lines.append("    " + _("no witness recorded (signature format 1)"))
         lines.append(
             "    "
             + _("device {device}, key {key}").format(device=s.device_id, key=s.key_fingerprint)

@@ -263,6 +263,26 @@ def test_unreadable_files(tmp_path: Path, pdf: bytes) -> None:
     assert verify_pdf(plain.getvalue()).outcome is VerifyOutcome.UNREADABLE
 
 
+@pytest.mark.parametrize("which", ["evidence", "signature"])
+def test_a_newer_format_is_unreadable_here_not_changed(pdf: bytes, which: str) -> None:
+    """A PDF from a newer app is not called changed (an older verify did that to format 2)."""
+
+    def newer(evidence: dict[str, Any]) -> None:
+        if which == "evidence":
+            evidence["format"] = "keukentafel-evidence/2"
+        else:
+            evidence["signatures"][1]["format"] = "keukentafel-signature/3"
+
+    report = verify_pdf(_rewrite_evidence(pdf, _edit_json(newer)))
+    assert report.outcome is VerifyOutcome.UNREADABLE
+    assert any("nieuwere versie" in p for p in report.problems)
+
+    def unknown(evidence: dict[str, Any]) -> None:
+        evidence["signatures"][1]["format"] = "something-else/1"
+
+    assert verify_pdf(_rewrite_evidence(pdf, _edit_json(unknown))).outcome is VerifyOutcome.INVALID
+
+
 def test_the_cli_prints_the_report_and_exits(
     tmp_path: Path, pdf: bytes, capsys: pytest.CaptureFixture[str], in_english: None
 ) -> None:
