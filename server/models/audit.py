@@ -17,7 +17,8 @@ from server.models.types import ServerModel, UTCDateTime
 
 
 class AuditEventBase(ServerModel):
-    event_id: uuid.UUID
+    # UNIQUE (migration 0009): every writer makes a uuid4; a tablet's resend is looked up by it.
+    event_id: uuid.UUID = Field(index=True, unique=True)
     action: str = Field(max_length=20)  # create, read, update, delete, export, login, ...
     server_time: datetime = Field(sa_type=UTCDateTime)
     device_time: datetime | None = Field(default=None, sa_type=UTCDateTime)

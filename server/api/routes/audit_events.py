@@ -14,9 +14,10 @@ A tablet's read of a case it holds is a fact worth keeping even when the server 
 **Once per event id.** The answer lists every event id of the request that is in the audit log
 now; the tablet deletes those. A resend (the answer was lost) is answered the same and written
 nothing: the events already there are looked up by event id before writing, under the audit
-chain's head lock (taken first, so two requests with the same events cannot both write them). The
-look-up goes through the ``case_id`` index (or device and no case, for team reports): the audit
-table has no index on ``event_id`` yet.
+chain's head lock (taken first, so two requests with the same events cannot both write them),
+through the unique index on ``audit_event.event_id`` (migration 0009), which also makes a second
+row with an event id impossible. An event id already in the log for another device (a tablet
+reusing an id it saw in an export, say) is not written again and is answered as refused.
 """
 
 from __future__ import annotations
@@ -97,24 +98,15 @@ def write_device_events(
 def _already_written(
     session: Session, principal: Principal, events: list[DeviceAuditEvent]
 ) -> dict[uuid.UUID, str]:
-    """Event id -> outcome of the events already in the log."""
-    found: dict[uuid.UUID, str] = {}
-    with_case = [e for e in events if e.case_id is not None]
-    if with_case:
-        query = select(AuditEvent.event_id, AuditEvent.outcome).where(
-            col(AuditEvent.case_id).in_({e.case_id for e in with_case}),
-            col(AuditEvent.event_id).in_([e.event_id for e in with_case]),
-        )
-        found.update(session.exec(query).all())
-    without = [e.event_id for e in events if e.case_id is None]
-    if without:
-        query = select(AuditEvent.event_id, AuditEvent.outcome).where(
-            col(AuditEvent.case_id).is_(None),
-            AuditEvent.device_id == principal.device_id,
-            col(AuditEvent.event_id).in_(without),
-        )
-        found.update(session.exec(query).all())
-    return found
+    """Event id -> outcome of the events already in the log (``refused`` when another device's
+    event holds the id)."""
+    query = select(AuditEvent.event_id, AuditEvent.outcome, AuditEvent.device_id).where(
+        col(AuditEvent.event_id).in_([e.event_id for e in events])
+    )
+    return {
+        event_id: outcome if device_id == principal.device_id else Result.REFUSED.value
+        for event_id, outcome, device_id in session.exec(query).all()
+    }
 
 
 def _refusals(
