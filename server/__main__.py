@@ -7,6 +7,8 @@
     python -m server verify-audit         check the audit log's hash chain
     python -m server erase-case CASE_ID --reason TEXT
                                           erase a case on request (AVG art. 17)
+    python -m server purge-closed --closed-before YYYY-MM-DD [--dry-run]
+                                          erase the cases closed before that day (retention)
 
 Settings come from the environment (see server/settings.py and server/README.md).
 """
@@ -18,11 +20,31 @@ import getpass
 import os
 import sys
 import uuid
+from datetime import date
 
 from pydantic import ValidationError
 from sqlmodel import Session
 
 from server.settings import Settings
+
+PURGE_HELP = """\
+Erase every case whose case record says it was closed before --closed-before, with the same
+steps as erase-case: all its rows go, its members' tablets remove it at their next sync, a late
+push of it is refused. One transaction per case: when one fails, the cases erased before it stay
+erased and the command says how many. Open cases (no closing day) are never touched; a case
+reopened while the command runs is kept. Only counts are printed, never names or ids.
+
+Which day: the operator chooses it, from the organisation's retention schedule
+(bewaartermijnen). Where a law or the archive rules set a period for the file, that period counts
+(e.g. for a Wmo support plan kept by a municipality, the Selectielijst gemeenten; for youth care,
+the Jeugdwet's 20 years). Where none does, our recommendation is 2 years after closing: long
+enough for a complaint, an objection or a follow-up request about the plan, and no longer
+(AVG art. 5(1)(e)). Run it monthly, e.g. with --closed-before set to today minus the period.
+
+The audit log is never purged: it keeps its rows (ids and codes only) at least 5 years (NEN 7513)
+and gets one row per erased case, reason retention_expired. An erased case's audit trail stays
+exportable by its organisation's administrator (GET /cases/{id}/audit).
+"""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,6 +67,22 @@ def main(argv: list[str] | None = None) -> int:
         help="why (e.g. the request's reference); required, but never stored or printed: free "
         "text may name the resident. The audit row gets the code erased_on_request.",
     )
+    purge = commands.add_parser(
+        "purge-closed",
+        help="erase every case closed before a day (retention, AVG art. 5(1)(e)), one case per "
+        "transaction, as erase-case does (audit reason retention_expired)",
+        description=PURGE_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    purge.add_argument(
+        "--closed-before",
+        required=True,
+        metavar="YYYY-MM-DD",
+        help="erase the cases whose closing day (closed_on) is before this day",
+    )
+    purge.add_argument(
+        "--dry-run", action="store_true", help="only print how many cases would be erased"
+    )
     args = parser.parse_args(argv)
     try:
         settings = Settings()
@@ -63,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
         return _verify_audit(settings)
     if args.command == "erase-case":
         return _erase_case(settings, case_id=args.case_id, reason=args.reason)
+    if args.command == "purge-closed":
+        return _purge_closed(settings, closed_before=args.closed_before, dry_run=args.dry_run)
     return _serve(settings)
 
 
@@ -158,6 +198,43 @@ def _erase_case(settings: Settings, *, case_id: str, reason: str) -> int:
         f"case {erased.case_id} erased: {erased.records} records, {erased.changes} changes; "
         f"access ended for {erased.members} accounts (seq {erased.seq})"
     )
+    return 0
+
+
+def _purge_closed(settings: Settings, *, closed_before: str, dry_run: bool) -> int:
+    from server.db import make_engine, migrate
+    from server.erasure import PurgeError, closed_case_ids, purge_closed
+
+    try:
+        day = date.fromisoformat(closed_before)
+    except ValueError:
+        print("purge-closed: --closed-before is not a day (YYYY-MM-DD)", file=sys.stderr)
+        return 2
+    if day > date.today():
+        print("purge-closed: --closed-before lies in the future", file=sys.stderr)
+        return 2
+    migrate(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        if dry_run:
+            with Session(engine) as session:
+                count = len(closed_case_ids(session, day))
+            print(f"{count} cases closed before {day} would be erased (dry run, nothing changed)")
+            return 0
+        try:
+            purged = purge_closed(engine, day)
+        except PurgeError as error:
+            print(
+                f"purge-closed: {error.erased} cases erased, then a failure "
+                f"({type(error.cause).__name__}); that case and {error.remaining - 1} more were "
+                "not changed. Run the command again.",
+                file=sys.stderr,
+            )
+            return 1
+    finally:
+        engine.dispose()
+    kept = f"; {purged.kept} reopened meanwhile and kept" if purged.kept else ""
+    print(f"{purged.erased} cases closed before {day} erased{kept}")
     return 0
 
 

@@ -14,7 +14,9 @@ The rules:
 - A **team lead** sees (reads, pulls, exports the audit of) every case that has a member in their
   team; they change a case only when they are a member themselves.
 - An **administrator** sees no case contents: the sync routes refuse the role. An administrator
-  may export the audit trail of a case of their own organisation (ids and codes, no contents).
+  may export the audit trail of a case of their own organisation (ids and codes, no contents),
+  also after the case was erased (``case_erasure`` keeps its organisation; AVG art. 15 requests
+  can come after an erasure). For everyone else an erased case is like one that never existed.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from server.models.accounts import Account, Role
 from server.models.dossier import CaseAccess, CaseMember
+from server.models.erasure import CaseErasure
 from server.principal import Principal
 
 
@@ -69,8 +72,10 @@ def can_read(session: Session, principal: Principal, case_id: uuid.UUID) -> bool
 
 def can_export_audit(session: Session, principal: Principal, case_id: uuid.UUID) -> bool:
     if principal.role is Role.ADMINISTRATOR:
-        access = session.get(CaseAccess, case_id)
-        return access is not None and access.organisation_id == principal.organisation_id
+        owner: CaseAccess | CaseErasure | None = session.get(CaseAccess, case_id)
+        if owner is None:
+            owner = session.get(CaseErasure, case_id)  # erased: its organisation is kept there
+        return owner is not None and owner.organisation_id == principal.organisation_id
     if principal.role is Role.TEAM_LEAD:
         return can_read(session, principal, case_id)
     return False

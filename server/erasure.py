@@ -20,19 +20,30 @@ under the ``sync_head`` lock a push takes too (so no push of the case interleave
   ``--reason`` text is not stored anywhere, nor printed: free text may name the resident. The
   request itself belongs in the organisation's own register of AVG requests.
 
+**Retention** (AVG art. 5(1)(e)): ``python -m server purge-closed --closed-before DAY`` calls
+``purge_closed``: every case whose case record says it was closed (``closed_on``, as the team-report
+read model ``report_case`` holds it) before DAY is erased as above, one case per transaction, with
+reason ``retention_expired`` and route ``cli:purge-closed``. A case reopened meanwhile (its
+``closed_on`` checked again under the lock) is kept. The audit log is never purged. A case whose
+case record was deleted (so not in the read model) is not found by the purge: erase it by id.
+
+``case_erasure`` also keeps the case's organisation (migration 0009): its administrator can still
+export the case's audit trail (``server.authorisation.can_export_audit``).
+
 Not covered: a tablet of an app from before ``?protocol=2`` is not told (it gets ``case_erased``
 on its next push of the case); plan PDFs already handed out; backups of the database.
 Deleting the ``applied_mutation`` rows reads that table whole (it has no index on ``seq``): pushes
-wait for it, once, for a rare command.
+wait for it, once per erased case (a purge lets pushes through between its cases).
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import Engine, Table, delete, func, select, update
 from sqlmodel import Session
 
 from server import audit
@@ -56,7 +67,9 @@ from server.models.reports import (
 )
 
 ERASED_ON_REQUEST = "erased_on_request"  # the audit row's reason: a code, never the request text
+RETENTION_EXPIRED = "retention_expired"  # closed before the retention date (purge-closed)
 ROUTE = "cli:erase-case"
+PURGE_ROUTE = "cli:purge-closed"
 AUTHORISATION = "server_command"  # run on the server itself, by whoever may run its commands
 
 
@@ -72,6 +85,7 @@ _MEMBERS = _table(CaseMember)
 _ENDS = _table(CaseAccessEnd)
 _ERASED = _table(CaseErasure)
 _HEAD = _table(SyncHead)
+_CASES = _table(ReportCase)
 _READ_MODEL = tuple(
     _table(m)
     for m in (ReportCase, ReportParticipant, ReportMeeting, ReportAgreement, ReportMeasurement)
@@ -99,9 +113,15 @@ class Erased:
     members: int  # accounts whose access ended
 
 
-def erase_case(session: Session, case_id: uuid.UUID) -> Erased:
+def erase_case(
+    session: Session,
+    case_id: uuid.UUID,
+    *,
+    reason: str = ERASED_ON_REQUEST,
+    route: str = ROUTE,
+) -> Erased:
     """Remove the case in the session's transaction (the caller commits; on an error nothing was
-    written and the caller rolls back)."""
+    written and the caller rolls back). ``reason`` and ``route`` go into the audit row."""
     # The push's lock first (server/sync_push.py), and the erasure's own seq with it.
     seq = session.execute(
         update(_HEAD).where(_HEAD.c.id == 1).values(seq=_HEAD.c.seq + 1).returning(_HEAD.c.seq)
@@ -132,8 +152,10 @@ def erase_case(session: Session, case_id: uuid.UUID) -> Erased:
             _ENDS.insert(),
             [{"case_id": case_id, "account_id": a, "ended_seq": seq} for a in members],
         )
-    session.execute(_ERASED.insert().values(case_id=case_id, erased_seq=seq))
     organisation = None if access is None else access.organisation_id
+    session.execute(
+        _ERASED.insert().values(case_id=case_id, erased_seq=seq, organisation_id=organisation)
+    )
     audit.record(
         session,
         [
@@ -145,8 +167,8 @@ def erase_case(session: Session, case_id: uuid.UUID) -> Erased:
                 case_id=case_id,
                 entity="case",
                 record_id=case_id,
-                reason=ERASED_ON_REQUEST,
-                route=ROUTE,
+                reason=reason,
+                route=route,
             )
         ],
     )
@@ -156,3 +178,59 @@ def erase_case(session: Session, case_id: uuid.UUID) -> Erased:
 def _count(session: Session, table: Table, case_id: uuid.UUID) -> int:
     query = select(func.count()).select_from(table).where(table.c.case_id == case_id)
     return int(session.execute(query).scalar_one())
+
+
+# -- retention -----------------------------------------------------------------------------------
+
+
+class PurgeError(Exception):
+    """A purge stopped part-way; the cases erased before it stay erased."""
+
+    def __init__(self, erased: int, remaining: int, cause: BaseException) -> None:
+        super().__init__(f"stopped after {erased} cases ({type(cause).__name__})")
+        self.erased, self.remaining, self.cause = erased, remaining, cause
+
+
+@dataclass(frozen=True)
+class Purged:
+    erased: int
+    kept: int  # reopened (or gone) between the count and their own transaction
+
+
+def _closed_before(day: date) -> Any:
+    return (_CASES.c.closed_on.is_not(None)) & (_CASES.c.closed_on < day)
+
+
+def closed_case_ids(session: Session, day: date) -> list[uuid.UUID]:
+    """The cases whose case record says they were closed before ``day``, in id order."""
+    query = select(_CASES.c.case_id).where(_closed_before(day)).order_by(_CASES.c.case_id)
+    return list(session.execute(query).scalars())
+
+
+def purge_closed(engine: Engine, day: date) -> Purged:
+    """Erase every case closed before ``day``, each in a transaction of its own (reason
+    ``retention_expired``). On a failure the case at hand is rolled back, the earlier ones stay
+    erased, and ``PurgeError`` says how many."""
+    with Session(engine) as session:
+        case_ids = closed_case_ids(session, day)
+    erased = kept = 0
+    for number, case_id in enumerate(case_ids):
+        with Session(engine) as session:
+            try:
+                # The push's lock first, then the check again: a push that reopened the case
+                # since the count has committed, or waits until this case is done.
+                session.execute(update(_HEAD).where(_HEAD.c.id == 1).values(seq=_HEAD.c.seq))
+                still = select(_CASES.c.case_id).where(
+                    _CASES.c.case_id == case_id, _closed_before(day)
+                )
+                if session.execute(still).first() is None:
+                    session.rollback()
+                    kept += 1
+                    continue
+                erase_case(session, case_id, reason=RETENTION_EXPIRED, route=PURGE_ROUTE)
+                session.commit()
+            except Exception as error:
+                session.rollback()
+                raise PurgeError(erased, len(case_ids) - number, error) from error
+        erased += 1
+    return Purged(erased=erased, kept=kept)

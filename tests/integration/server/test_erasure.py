@@ -86,6 +86,7 @@ class Setting:
         fake = Faker("nl_NL")
         self.world, self.client = world, world.client
         org_a, org_b = world.organisation("Zorg Oss"), world.organisation("Woonstichting")
+        self.org_a, self.org_b = org_a, org_b
         self.a = world.member(org_a)
         self.b = world.member(org_b, team_id=org_b.team_id)
         self.lead_b = world.member(org_b, Role.TEAM_LEAD)
@@ -302,7 +303,9 @@ def test_an_unknown_or_erased_case_changes_nothing(setting: Setting) -> None:
     assert state() == erased
 
 
-def _command(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+def _command(
+    database_url: str, *args: str, command: str = "erase-case"
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KEUKENTAFEL_")}
     env.update(
         DATABASE_URL=database_url,
@@ -311,7 +314,7 @@ def _command(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
         KEUKENTAFEL_ARGON2_PARALLELISM="1",
     )
     return subprocess.run(
-        [sys.executable, "-m", "server", "erase-case", *args],
+        [sys.executable, "-m", "server", command, *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
