@@ -14,7 +14,8 @@ sealed, and why the rows may wait for the server while the store is locked. Ids 
 UUIDs before they are written, so no text can slip in through them.
 
 **Never in the user's way.** Recording runs after the user's own work is saved or shown, in a
-transaction of its own: a failure (a locked store, a full disk, a bad id) is logged as a warning
+transaction of its own (a case opened is recorded in a writer thread, so the screen never waits for
+the store's write lock): a failure (a locked store, a full disk, a bad id) is logged as a warning
 naming only the kind of error, and the caller carries on. Nothing is raised.
 """
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -30,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Table, delete, func, insert, select
 
+from models.sync_state import take_write_lock
 from models.tables import DeviceAuditEventRow
 
 if TYPE_CHECKING:
@@ -140,9 +143,12 @@ def record(
             record_id=record_id,
             outcome=outcome,
         )
-        with store.writing() as (conn, _sealer):
+        # Not ``store.writing()``: that needs the key, and an event holds nothing sealed, so one
+        # recorded in the writer thread just as the app locks is still written.
+        with store.engine.begin() as conn:
+            take_write_lock(conn)
             add(conn, event)
-    except Exception as error:  # a locked store, a full disk, a bad id: never the user's problem
+    except Exception as error:  # a full disk, a bad id: never the user's problem
         log.warning(
             "audit event not recorded (%s %s): %s",
             getattr(action, "value", "?"),
@@ -156,6 +162,22 @@ def record(
 def case_opened(store: CaseStore, case_id: str) -> str | None:
     """A case screen was opened: one read of the case."""
     return record(store, Action.READ, case_id=case_id, entity=Entity.CASE, record_id=case_id)
+
+
+# One writer thread for the reads recorded while a screen opens: the write takes the store's write
+# lock, which a background sync may hold for a pulled page (up to seconds on a slow tablet), and
+# the screen must not wait for that. One worker keeps the events in order.
+_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="keukentafel-audit")
+
+
+def case_opened_soon(store: CaseStore, case_id: str) -> Future[str | None]:
+    """``case_opened`` in the writer thread: the screen opens at once, the event follows."""
+    return _writer.submit(case_opened, store, case_id)
+
+
+def settle() -> None:
+    """Wait until every event handed to the writer thread is written (tests; closing the app)."""
+    _writer.submit(lambda: None).result()
 
 
 def plan_pdf_exported(

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from models import device_audit, queries
+from models import queries
 from models.deadlines import (
     Deadline,
     DeadlineState,
@@ -164,7 +164,6 @@ class CaseViewModel:
         self.case_file: CaseFile
         self.saved_text: str | None = None  # what the last save did, until the next dialog
         self.load()
-        device_audit.case_opened(store, case_id)  # once per opening, not per redraw (NEN 7513)
 
     def load(self) -> None:
         self.case_file = queries.case_file(self.store, self.case_id)

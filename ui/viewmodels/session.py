@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 
+from models import device_audit
 from models.store import CaseStore
 from models.team_cache import is_team_lead
 
@@ -124,11 +125,23 @@ class AppSession:
         self.touch()
 
     def open_case(self, case_id: str, screen: Screen = Screen.CASE) -> None:
-        """Move to a screen about one case: the case itself, planning its MDO, meeting mode."""
+        """Move to a screen about one case: the case itself, planning its MDO, meeting mode.
+
+        Coming to the case from elsewhere (a list, another case) is one read of it for the audit
+        log (NEN 7513); moving between its own screens, and drawing a screen again (a new width,
+        another language, after a save) are not.
+        """
         if screen in CASE_SCREENS:
+            entering = self.case_id != case_id or self._destination not in CASE_SCREENS
             self._destination = screen
             self.case_id = case_id
+            if entering:
+                self._record_read(case_id)
         self.touch()
+
+    def _record_read(self, case_id: str) -> None:
+        if self.store is not None and not self.store.is_locked:
+            device_audit.case_opened_soon(self.store, case_id)
 
     def created(self, store: CaseStore) -> None:
         self.store = store
@@ -136,10 +149,15 @@ class AppSession:
         self.touch()
 
     def unlocked(self) -> None:
-        """Back to work: a case screen (e.g. a meeting locked mid-way) resumes, else my cases."""
+        """Back to work: a case screen (e.g. a meeting locked mid-way) resumes, else my cases.
+
+        A case shown again after unlocking is read again (a new access, for the audit log).
+        """
         if self._destination not in CASE_SCREENS or self.case_id is None:
             self._destination = Screen.CASES
             self.case_id = None
+        else:
+            self._record_read(self.case_id)
         self.touch()
 
     def touch(self) -> None:

@@ -398,11 +398,17 @@ class SigningView:
             return
         await self._save_file(pdf, self.vm.earlier_file_name(version))
 
+    def _in_browser(self) -> bool:
+        try:
+            return bool(self.control.page.web)
+        except RuntimeError:  # not on a page (a unit test): no browser either
+            return False
+
     async def _save_file(self, pdf: bytes, file_name: str) -> None:
         if self.picker is None:
             self.picker = ft.FilePicker()
         try:
-            await self.picker.save_file(
+            path = await self.picker.save_file(
                 dialog_title=_("Save the plan"), file_name=file_name, src_bytes=pdf
             )
         except Exception as error:  # no file dialog here, the disk refused ...
@@ -411,7 +417,10 @@ class SigningView:
             self.vm.pdf_handed_out(saved=False)
         else:
             self.saved_note = None
-            self.vm.pdf_handed_out(saved=True)
+            # In a browser the file is downloaded and no path comes back; elsewhere no path means
+            # the user cancelled the dialog: nothing left the app, so nothing to audit.
+            if path is not None or self._in_browser():
+                self.vm.pdf_handed_out(saved=True)
         self.draw()
         self.control.update()
 

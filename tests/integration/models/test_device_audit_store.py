@@ -18,7 +18,6 @@ from tests.support.factories import NOW, TODAY, a_case_file, canary
 from tests.support.team_reports import an_overdue_report, some_figures
 from tests.unit.ui.test_signing_viewmodel import Clock, scribble
 from ui.viewmodels import signing as sv
-from ui.viewmodels.case_detail import CaseViewModel
 from ui.viewmodels.team import Tab, TeamViewModel
 
 WORD = re.compile(r"^[a-z_]{1,20}$")
@@ -30,7 +29,7 @@ def test_event_rows_hold_ids_and_words_only(store: CaseStore, store_path: Path) 
     f = a_case_file(name=name, question=question, what=what)
     store.add_case_files([f], today=TODAY, now=NOW)
 
-    CaseViewModel(store, f.case.id, today=lambda: TODAY, now=lambda: NOW)
+    assert device_audit.case_opened(store, f.case.id) is not None  # as entering the case does
     vm = sv.SigningViewModel.open(store, f.case.id, now=Clock())
     for _n in range(3):
         scribble(vm)

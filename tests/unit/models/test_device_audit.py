@@ -69,13 +69,13 @@ def test_text_in_an_id_is_not_written_and_not_logged(
         assert bad not in caplog.text
 
 
-def test_a_locked_store_or_a_failing_disk_never_raises(
+def test_a_locked_store_still_records_and_a_failing_disk_never_raises(
     store: CaseStore, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with caplog.at_level(logging.WARNING, logger="models.device_audit"):
-        store.lock()
-        assert device_audit.case_opened(store, str(uuid.uuid4())) is None
-        assert "LockedError" in caplog.text
+        store.lock()  # e.g. the app locked while the writer thread still had the event
+        assert device_audit.case_opened(store, str(uuid.uuid4())) is not None
+        assert len(rows(store)) == 1 and caplog.text == ""
         store.unlock(PASSPHRASE, now=NOW)
 
         def full(*_a: object, **_k: object) -> None:
@@ -84,7 +84,7 @@ def test_a_locked_store_or_a_failing_disk_never_raises(
         monkeypatch.setattr(device_audit, "add", full)
         assert device_audit.team_report_exported(store, Entity.TEAM_PDF) is None
         assert "audit event not recorded (export team_pdf): OperationalError" in caplog.text
-    assert rows(store) == []
+    assert len(rows(store)) == 1  # only the one written while locked
 
 
 def test_waiting_is_oldest_first_and_forget_deletes_only_the_acknowledged(store: CaseStore) -> None:
