@@ -32,8 +32,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Table, delete, func, insert, select
 
+from models.outbox import BASES
 from models.sync_state import take_write_lock
-from models.tables import DeviceAuditEventRow
+from models.tables import CaseRow, DeviceAuditEventRow
 
 if TYPE_CHECKING:
     from models.store import CaseStore
@@ -47,6 +48,7 @@ def _table(model: Any) -> Table:
 
 
 EVENTS = _table(DeviceAuditEventRow)
+CASES = _table(CaseRow)
 
 
 class Action(StrEnum):
@@ -220,6 +222,27 @@ def waiting(conn: Connection, *, limit: int) -> list[DeviceEvent]:
     """Up to ``limit`` unsent events, oldest first."""
     rows = conn.execute(
         select(EVENTS).order_by(EVENTS.c.device_time, EVENTS.c.event_id).limit(limit)
+    ).all()
+    return [_event(row) for row in rows]
+
+
+def sendable(conn: Connection, *, limit: int) -> list[DeviceEvent]:
+    """Up to ``limit`` unsent events the dossier may see, oldest first.
+
+    An event about a case on this tablet that the dossier does not have (no consent yet, or not
+    pushed yet) is held here: sending it would tell the server the case exists, and a case reaches
+    the server only with the resident's consent. It goes once the dossier has the case. Events
+    without a case (team exports) and about cases no longer here (the dossier had them) go.
+    """
+    on_dossier = select(BASES.c.record_id).where(
+        BASES.c.entity == "case", BASES.c.record_id == CASES.c.id
+    )
+    held = select(CASES.c.id).where(CASES.c.id == EVENTS.c.case_id, ~on_dossier.exists())
+    rows = conn.execute(
+        select(EVENTS)
+        .where(EVENTS.c.case_id.is_(None) | ~held.exists())
+        .order_by(EVENTS.c.device_time, EVENTS.c.event_id)
+        .limit(limit)
     ).all()
     return [_event(row) for row in rows]
 

@@ -19,7 +19,6 @@ from tests.integration.server.world import World
 from tests.integration.sync.conftest import Professional, StoreMaker
 from tests.integration.sync.test_signing_key_sync import enrol
 from tests.support.factories import NOW, TODAY, a_case_file
-from ui.viewmodels.case_detail import CaseViewModel
 
 OPENED_AT = datetime(2026, 12, 3, 14, 5, 7, tzinfo=UTC)
 SAVED_AT = datetime(2026, 12, 3, 14, 9, 0, 250000, tzinfo=UTC)
@@ -50,7 +49,7 @@ def test_a_case_opened_and_a_pdf_saved_reach_the_audit_log_and_leave_the_tablet(
     tablet.add_case_files([f], today=TODAY, now=NOW)
     times = iter([OPENED_AT, SAVED_AT])
     tablet.clock = lambda: next(times)
-    CaseViewModel(tablet, f.case.id, today=lambda: TODAY, now=lambda: OPENED_AT)
+    assert device_audit.case_opened(tablet, f.case.id) is not None  # as entering the case does
     device_audit.plan_pdf_exported(tablet, f.case.id, f.meetings[0].id, saved=True)
     sent = waiting(tablet)
     assert len(sent) == 2

@@ -8,13 +8,15 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import insert
 
 from models import device_audit
 from models.device_audit import Entity
+from models.outbox import BASES
 from models.store import CaseStore
 from sync import audit_events
 from sync.errors import OfflineError, ServerError, TooManyAttemptsError
-from tests.support.factories import NOW
+from tests.support.factories import NOW, TODAY, a_case_file
 
 
 class FakeSession:
@@ -144,3 +146,44 @@ def test_team_exports_go_without_a_case(store: CaseStore) -> None:
         "figures_csv",
         "success",
     )
+
+
+def test_an_event_about_a_case_the_dossier_has_not_got_waits_on_the_tablet(
+    store: CaseStore,
+) -> None:
+    """No consent (or not pushed yet): its id must not reach the server, not even in the log."""
+    f = a_case_file()
+    store.add_case_files([f], today=TODAY, now=NOW)
+    held = device_audit.case_opened(store, f.case.id)
+    team = device_audit.team_report_exported(store, Entity.TEAM_PDF)
+    session = FakeSession()
+    assert send(store, session) == 1
+    sent = [e["event_id"] for body in session.bodies for e in body["events"]]
+    assert sent == [team] and f.case.id not in str(session.bodies)
+    assert left(store) == [held]
+
+    with store.writing() as (conn, _sealer):  # the dossier acknowledged the case
+        conn.execute(insert(BASES).values(entity="case", record_id=f.case.id, base_seq=1))
+    assert send(store, session) == 1
+    assert left(store) == []
+
+
+def test_one_event_the_server_cannot_take_does_not_hold_back_the_rest(
+    store: CaseStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    ids = make_events(store, 4)
+    poison = ids[1]
+
+    class Picky(FakeSession):
+        def post_json(self, path: str, body: dict[str, Any]) -> Any:
+            if poison in {e["event_id"] for e in body["events"]}:
+                self.bodies.append(body)
+                raise ServerError("invalid_request")
+            return super().post_json(path, body)
+
+    session = Picky()
+    assert send(store, session) == 4  # three taken, the invalid one dropped
+    assert left(store) == []
+    assert f"audit event {poison} refused as invalid by the server: dropped" in caplog.text
+    assert len(session.bodies) == 1 + 4  # the batch, then each event alone
+    assert send(store, session) == 0  # nothing stuck for the next cycle
