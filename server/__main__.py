@@ -5,7 +5,7 @@
     python -m server create-admin --email EMAIL --organisation NAME
                                           password from KEUKENTAFEL_ADMIN_PASSWORD, else a prompt
     python -m server verify-audit         check the audit log's hash chain
-    python -m server erase-case CASE_ID --reason TEXT
+    python -m server erase-case CASE_ID --request REF
                                           erase a case on request (AVG art. 17)
     python -m server purge-closed --closed-before YYYY-MM-DD [--dry-run]
                                           erase the cases closed before that day (retention)
@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import re
 import sys
 import uuid
 from datetime import date
@@ -62,10 +63,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     erase.add_argument("case_id", metavar="CASE_ID")
     erase.add_argument(
-        "--reason",
+        "--request",
         required=True,
-        help="why (e.g. the request's reference); required, but never stored or printed: free "
-        "text may name the resident. The audit row gets the code erased_on_request.",
+        metavar="REF",
+        help="the request's reference in your own register (letters, digits and . _ / -, at "
+        "most 40; never a name: a command line ends up in shell history). Checked, never "
+        "stored or printed; the audit row gets the code erased_on_request.",
     )
     purge = commands.add_parser(
         "purge-closed",
@@ -100,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "verify-audit":
         return _verify_audit(settings)
     if args.command == "erase-case":
-        return _erase_case(settings, case_id=args.case_id, reason=args.reason)
+        return _erase_case(settings, case_id=args.case_id, request=args.request)
     if args.command == "purge-closed":
         return _purge_closed(settings, closed_before=args.closed_before, dry_run=args.dry_run)
     return _serve(settings)
@@ -169,7 +172,12 @@ def _verify_audit(settings: Settings) -> int:
     return 1
 
 
-def _erase_case(settings: Settings, *, case_id: str, reason: str) -> int:
+# A reference, not free text: what is typed on a command line stays in shell history and shows in
+# the process list, so it must not be a place to write the resident's name or the request's text.
+REQUEST_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,39}")
+
+
+def _erase_case(settings: Settings, *, case_id: str, request: str) -> int:
     from server.db import make_engine, migrate
     from server.erasure import ErasureError, erase_case
 
@@ -178,8 +186,12 @@ def _erase_case(settings: Settings, *, case_id: str, reason: str) -> int:
     except ValueError:
         print("erase-case: CASE_ID is not a case id (a UUID)", file=sys.stderr)
         return 2
-    if not reason.strip():
-        print("erase-case: --reason must not be empty", file=sys.stderr)
+    if REQUEST_REFERENCE.fullmatch(request) is None:
+        print(
+            "erase-case: --request must be a reference (letters, digits and . _ / -, at most 40), "
+            "not a name or a sentence",
+            file=sys.stderr,
+        )
         return 2
     migrate(settings.database_url)
     engine = make_engine(settings.database_url)

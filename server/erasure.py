@@ -1,6 +1,6 @@
 """Erasure on request (AVG art. 17): remove one case from the dossier, all or nothing.
 
-``python -m server erase-case CASE_ID --reason TEXT`` calls ``erase_case``. In one transaction,
+``python -m server erase-case CASE_ID --request REF`` calls ``erase_case``. In one transaction,
 under the ``sync_head`` lock a push takes too (so no push of the case interleaves):
 
 - every row of the case goes: ``dossier_record``, ``change_log``, the ``applied_mutation`` rows
@@ -17,8 +17,8 @@ under the ``sync_head`` lock a push takes too (so no push of the case interleave
   to the case later gets ``case_erased`` (server/sync_push.py), so the case is never made again;
 - the audit log keeps its rows (append-only, hash-chained; they hold ids and codes only) and gets
   one more: action ``delete``, entity ``case``, reason ``erased_on_request``. The administrator's
-  ``--reason`` text is not stored anywhere, nor printed: free text may name the resident. The
-  request itself belongs in the organisation's own register of AVG requests.
+  ``--request`` reference (checked to be a reference, not free text) is not stored anywhere, nor
+  printed. The request itself belongs in the organisation's own register of AVG requests.
 
 **Retention** (AVG art. 5(1)(e)): ``python -m server purge-closed --closed-before DAY`` calls
 ``purge_closed``: every case whose case record says it was closed (``closed_on``, as the team-report

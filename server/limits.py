@@ -32,7 +32,8 @@ in the access token), over ``rate_limit_window_seconds`` (60 s):
     login (POST /auth/token)        per IP 30,  per account (the e-mail given) 10
     refresh (POST /auth/refresh)    per IP 600, per account 60
     enrol (POST /devices/enrol)     per IP 20   (no account yet; the code is one-time anyway)
-    sync (POST /sync/push, /pull)   per device 300, push and pull together
+    sync (POST /sync/push, /pull,   per device 300, the three together
+      /devices/me/audit-events)
     team (GET /team/...)            per device 60, the dashboard's JSON, CSV and PDF together
     team_pdf (GET /team/report.pdf) per device 6 as well: each is built under one process-wide
                                     lock (ReportLab), so a loop of them would hold up others

@@ -41,7 +41,8 @@ from tests.integration.server.world import Login, World
 
 ROOT = Path(__file__).resolve().parents[3]
 NOW = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
-REASON = "Verzoek van mevrouw Jansen, brief 12-2026"  # free text that names someone
+REASON = "AVG-2026/014"  # the request's reference in the organisation's own register
+FREE_TEXT = "Verzoek van mevrouw Jansen, brief 12-2026"  # what --request must refuse
 # Tables allowed to keep the case's id after the erasure: ids and codes only.
 KEEPS_IDS = {"audit_event", "case_access_end", "case_erasure"}
 
@@ -329,24 +330,28 @@ def test_the_command_says_one_line_and_never_the_reason(
     setting: Setting, database_url: str
 ) -> None:
     s = setting
-    malformed = _command(database_url, "not-a-case", "--reason", REASON)
+    malformed = _command(database_url, "not-a-case", "--request", REASON)
     assert malformed.returncode == 2 and malformed.stdout == ""
     assert malformed.stderr == "erase-case: CASE_ID is not a case id (a UUID)\n"
-    unknown = _command(database_url, str(uuid.uuid4()), "--reason", REASON)
+    free = _command(database_url, str(s.case), "--request", FREE_TEXT)  # a name, a sentence
+    assert free.returncode == 2 and free.stdout == "" and free.stderr.count("\n") == 1
+    assert "must be a reference" in free.stderr and s.naming(s.ids) != {}  # nothing erased
+    unknown = _command(database_url, str(uuid.uuid4()), "--request", REASON)
     assert unknown.returncode == 1 and unknown.stdout == ""
     assert unknown.stderr.count("\n") == 1 and "no case" in unknown.stderr
 
-    done = _command(database_url, str(s.case), "--reason", REASON)
+    done = _command(database_url, str(s.case), "--request", REASON)
     assert done.returncode == 0, done.stderr
     assert done.stderr == "" and done.stdout.count("\n") == 1
     assert done.stdout.startswith(f"case {s.case} erased: 6 records, 7 changes;")
     assert s.naming(s.ids) == {}
 
-    again = _command(database_url, str(s.case), "--reason", REASON)
+    again = _command(database_url, str(s.case), "--request", REASON)
     assert again.returncode == 1 and again.stdout == ""
     assert again.stderr == f"erase-case: case {s.case} was erased already; nothing was changed\n"
-    for result in (malformed, unknown, done, again):
+    for result in (malformed, free, unknown, done, again):
         assert REASON not in result.stdout + result.stderr
+        assert FREE_TEXT not in result.stdout + result.stderr
         assert s.name not in result.stdout + result.stderr
 
 

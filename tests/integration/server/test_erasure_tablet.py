@@ -53,7 +53,7 @@ def _erase_with_the_command(database_url: str, case_id: str) -> str:
         KEUKENTAFEL_ARGON2_PARALLELISM="1",
     )
     done = subprocess.run(
-        [sys.executable, "-m", "server", "erase-case", case_id, "--reason", "verzoek 2026-17"],
+        [sys.executable, "-m", "server", "erase-case", case_id, "--request", "verzoek-2026-17"],
         cwd=ROOT,
         env=env,
         capture_output=True,
