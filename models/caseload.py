@@ -23,8 +23,8 @@ A case that was never shared (no consent, consent refused, or no dossier at all)
 removed: this tablet holds the only copy, and removing it would lose the case file. It stays,
 closed, until the professional deletes it by hand under the organisation's retention rules.
 
-The dossier keeps the case; the tablet can get it back whole (``sync.cycle``: a released case
-that someone changes later is back-filled at the next pull, like a new membership).
+The dossier keeps the case; the tablet can get it back whole (``sync.cycle``: a pulled change of
+a released case makes the next pull ask for it, and the dossier back-fills it whole).
 """
 
 from __future__ import annotations

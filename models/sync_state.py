@@ -25,10 +25,16 @@ and applying pulled changes to the case file.
 - ``released_cases``: closed cases this tablet let go of (``models.caseload``, "the tablet keeps
   only the active caseload"), by id only. ``releasable_cases`` finds the cases the rule lets go;
   ``release_cases`` removes them like ``forget_cases`` and keeps their ids, in one transaction.
-  The ids travel in every pull (``PullRequest.released``), so the dossier back-fills a released
-  case whole when it changes again (``PullResponse.returned``); ``take_back`` drops those ids. A
-  pulled change of a released case that did not come back whole is never applied (sync.cycle).
+  The ids stay here: a pulled change of a released case is not applied but marks the case
+  ``wanted`` (``want_back``), so a later pull asks for it whole (``PullRequest.refetch``,
+  ``wanted_case_ids``); ``take_back`` drops the ids of the cases that came back whole (or whose
+  access ended), ``not_wanted`` clears the mark of those the dossier did not send back.
   A new server (``save_account`` to another URL) starts with none.
+
+- ``team_cache`` (``models.team_cache``): a team lead's last dashboard answers name residents, so
+  ``forget_cases`` drops it whole whenever it removes cases for ended access or an erasure; the
+  dashboard fetches it again when it opens. Releasing a closed case keeps it (the lead still
+  sees that case on the dossier).
 
 This module takes the engine's values by shape (``RemoteWrite``) rather than importing ``sync``:
 data flows from models to sync, never back.
@@ -43,6 +49,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, Table, delete, func, insert, select, update
+from sqlalchemy import table as sa_table
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel
 
@@ -95,6 +102,7 @@ class ReleasedCaseRow(SQLModel, table=True):
     __tablename__ = "released_cases"
     case_id: str = Field(primary_key=True)
     released_at: datetime
+    wanted: bool = False  # a change of it was pulled: ask for it whole (PullRequest.refetch)
 
 
 def _table(model: Any) -> Table:
@@ -105,6 +113,8 @@ def _table(model: Any) -> Table:
 ACCOUNT = _table(SyncAccountRow)
 STATE = _table(SyncStateRow)
 RELEASED = _table(ReleasedCaseRow)
+# models.team_cache imports this module: its table by name, to drop it in forget_cases.
+_TEAM_CACHE = sa_table("team_cache")
 
 
 # -- the enrolment ---------------------------------------------------------------------------
@@ -487,15 +497,23 @@ _CASE_PARTS: tuple[tuple[Table, Entity | None], ...] = (
 
 
 def forget_cases(
-    conn: Connection, sealer: Sealer, case_ids: Iterable[object], *, why: str = "access ended"
+    conn: Connection,
+    sealer: Sealer,
+    case_ids: Iterable[object],
+    *,
+    why: str = "access ended",
+    keep_team_cache: bool = False,
 ) -> ForgetResult:
     """Remove these cases and everything of them from the device, in the caller's transaction
     (see the module docstring). Cases that are not here are skipped; nothing is queued. A case
-    whose access ended is no longer a released one either."""
+    whose access ended is no longer a released one either. A team lead's cached dashboard may
+    name them (even when they are not here): it is dropped whole unless ``keep_team_cache``."""
     wanted = sorted({str(c) for c in case_ids})
     if not wanted:
         return ForgetResult()
     take_back(conn, wanted)
+    if not keep_team_cache:
+        conn.execute(delete(_TEAM_CACHE))  # refetched when the dashboard opens next
     cases_table, residents = _TABLES[Entity.CASE], _TABLES[Entity.RESIDENT]
     found = 0
     for case_id in wanted:
@@ -601,7 +619,7 @@ def release_cases(
     """Let go of these closed cases: remove them whole (``forget_cases``) and keep their ids, in
     the caller's transaction. Call it with ``releasable_cases`` read in that same transaction."""
     wanted = sorted(set(case_ids))
-    result = forget_cases(conn, sealer, wanted, why="closed case released")
+    result = forget_cases(conn, sealer, wanted, why="closed case released", keep_team_cache=True)
     if wanted:
         conn.execute(insert(RELEASED), [{"case_id": c, "released_at": now} for c in wanted])
     return result
@@ -610,6 +628,29 @@ def release_cases(
 def released_case_ids(conn: Connection) -> list[str]:
     """The ids of the cases this tablet let go of, sorted."""
     return sorted(str(c) for c in conn.execute(select(RELEASED.c.case_id)).scalars())
+
+
+def wanted_case_ids(conn: Connection, *, limit: int) -> list[str]:
+    """At most ``limit`` released cases to ask for whole in the next pull, sorted by id."""
+    query = select(RELEASED.c.case_id).where(RELEASED.c.wanted.is_(True))
+    return [str(c) for c in conn.execute(query.order_by(RELEASED.c.case_id).limit(limit)).scalars()]
+
+
+def want_back(conn: Connection, case_ids: Iterable[object]) -> None:
+    """A change of these released cases was pulled: ask for them whole in a later pull."""
+    wanted = sorted({str(c) for c in case_ids})
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        conn.execute(update(RELEASED).where(RELEASED.c.case_id.in_(chunk)).values(wanted=True))
+
+
+def not_wanted(conn: Connection, case_ids: Iterable[object]) -> None:
+    """The dossier did not send these back (the caller cannot see them now): stop asking; a
+    later change of them marks them again, and ended access drops them (``forget_cases``)."""
+    wanted = sorted({str(c) for c in case_ids})
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        conn.execute(update(RELEASED).where(RELEASED.c.case_id.in_(chunk)).values(wanted=False))
 
 
 def take_back(conn: Connection, case_ids: Iterable[object]) -> None:

@@ -18,14 +18,14 @@ state, and the normal changes after the cursor follow. Once the cursor has passe
 case is never back-filled again. A device that starts from cursor 0 needs none.
 
 Released cases (issue #5, "the tablet keeps only the active caseload"; ``models.caseload``): a
-tablet lets go of a closed case it no longer needs and names it in every later pull
-(``PullRequest.released``). Nothing is stored here: the request is the device's statement of what
-it does not hold, so no table and no migration. A released case that has a visible change in
-``(request.cursor, the page's cursor]`` (a colleague reopened or changed it) is back-filled like a
-new membership: every change of it with seq <= the request's cursor, in seq order, before the
-page's changes; ``PullResponse.returned`` names it, and the tablet holds it whole again. A
-released case with no such change costs nothing: it has no change to send anyway. Ids the
-principal cannot see are ignored (no back-fill, never named).
+tablet lets go of a closed case it no longer needs and keeps its id. Nothing is stored here and
+nothing changes for the pull itself: the changes of every visible case are sent as always. A
+tablet that pulls a change of a case it released asks for the case again in a later request
+(``PullRequest.refetch``, at most ``MAX_REFETCH`` ids, so requests stay small). Each named case
+the principal sees now is back-filled like a new membership: every change of it with seq <= the
+request's cursor, in seq order, before the page's changes; ``PullResponse.returned`` names it, and
+the tablet holds it whole again (the changes after the cursor follow on this and later pages as
+usual). Ids the principal cannot see are ignored (no back-fill, never named).
 
 Access that ended (issue #5, "the tablet keeps only the active caseload"): a membership ends when
 its participant record is marked removed, deleted, or loses its ``account_id`` ("End dossier
@@ -85,7 +85,7 @@ def pull(session: Session, principal: Principal, request: PullRequest) -> PullRe
         cursor, done = max(head, request.cursor), True
     else:
         cursor, done = changes[-1].seq, changes[-1].seq >= head
-    returned = _returned(session, principal, request, cursor)
+    returned = _returned(session, principal, request)
     backfill = _backfill(session, principal, request.cursor, head, returned)
     changes = [_change(row) for row in backfill] + changes
     cases: dict[uuid.UUID, None] = dict.fromkeys(c.case_id for c in changes)
@@ -146,7 +146,7 @@ def _backfill(
     returned: list[uuid.UUID],
 ) -> list[ChangeRow]:
     """Every change up to ``cursor`` of the cases granted after it, and of the released cases
-    that come back on this page, in seq order."""
+    asked for again (``returned``), in seq order."""
     if cursor <= 0:
         return []  # a device pulling from the start gets every visible change anyway
     cases: ColumnElement[bool] = col(ChangeRow.case_id).in_(granted_after(principal, cursor, head))
@@ -161,19 +161,15 @@ def _backfill(
     )
 
 
-def _returned(
-    session: Session, principal: Principal, request: PullRequest, upto: int
-) -> list[uuid.UUID]:
-    """The request's released cases this principal sees that changed in (cursor, upto]."""
-    if not request.released or upto <= request.cursor:
+def _returned(session: Session, principal: Principal, request: PullRequest) -> list[uuid.UUID]:
+    """The request's ``refetch`` cases this principal sees now."""
+    if not request.refetch:
         return []
     found = session.exec(
-        select(col(ChangeRow.case_id))
+        select(col(CaseMember.case_id))
         .where(
-            col(ChangeRow.seq) > request.cursor,
-            col(ChangeRow.seq) <= upto,
-            col(ChangeRow.case_id).in_(sorted(set(request.released), key=str)),
-            col(ChangeRow.case_id).in_(visible_case_ids(principal)),
+            col(CaseMember.case_id).in_(sorted(set(request.refetch), key=str)),
+            col(CaseMember.case_id).in_(visible_case_ids(principal)),
         )
         .distinct()
     ).all()

@@ -161,8 +161,8 @@ class DossierClient:
 
     def pull(self, request: PullRequest, *, access_token: str) -> PullResponse:
         # The version says which answer fields this app reads (sync.protocol, "Versions").
-        # ``released`` only when there is one: a server from before it refuses the field.
-        exclude = None if request.released else {"released"}
+        # ``refetch`` only when there is one: a server from before it refuses the field.
+        exclude = None if request.refetch else {"refetch"}
         body = self._post(
             "/sync/pull",
             request.model_dump(mode="json", exclude=exclude),

@@ -23,10 +23,20 @@ how many cases and changes (``cases_removed``, ``changes_dropped``); the log say
 Closed cases leave too (``models.caseload``): at the end of a cycle that pushed and pulled
 everything, against a server that knows releases (its pull answered ``returned``), the cases the
 rule lets go of are removed like the above and their ids kept (``sync_state.release_cases``), in
-one transaction that also reads the outbox and the open questions. Every later pull names them
-(``PullRequest.released``); one that changes again comes back whole (``PullResponse.returned``)
-and is a case here like any other. A pulled change of a released case that did not come back
-whole is never applied: it is logged by case id and skipped. ``cases_released`` in the status.
+one transaction that also reads the outbox and the open questions. The server does not know: it
+sends changes of every case as before. A pulled change of a released case is never applied: it is
+logged by case id, skipped, and the case is marked wanted in the page's transaction. The next
+pull of the cycle (the next page, or one more pull once the last page was ``done``) names up to
+``MAX_REFETCH`` wanted cases (``PullRequest.refetch``); the server back-fills the ones the device
+sees now (``PullResponse.returned``), which are then cases here like any other. ``refetch`` goes
+only to a server that answered ``returned`` earlier in the cycle, so an older server never sees
+it (a tablet whose server was replaced by an older one keeps the marks and skips those changes).
+``cases_released`` in the status.
+
+The tablet's audit events (``sync.audit_events``) are sent first, right after logging in, never
+stopping the sync: the dossier judges each by the account's access when it arrives, so a read
+goes before this cycle's pulls (and the push) rather than after them; a read whose access had
+already ended on the dossier before the cycle is still written as refused.
 
 Every network call happens outside a database transaction; every transaction that reads the
 outbox and then writes takes the write lock first (``CaseStore.writing``), so an edit the user
@@ -37,7 +47,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -65,7 +75,7 @@ from sync.errors import (
 )
 from sync.protocol import (
     MAX_PUSH_BATCH,
-    MAX_RELEASED,
+    MAX_REFETCH,
     Entity,
     Mutation,
     Op,
@@ -320,13 +330,16 @@ def run_cycle(
     forgotten: list[sync_state.ForgetResult] = []  # cases whose access ended, as pulled
     releases = Releases()
     try:
-        pull_all(store, session, device_id=device_id, now=now, forgotten=forgotten)
+        # Reads and exports done on this tablet: first, as close to them as a cycle can be.
+        audit_events.send_waiting(store, session)
+        pull_all(
+            store, session, device_id=device_id, now=now, forgotten=forgotten, releases=releases
+        )
         push_all(store, session, device_id=device_id)
         pull_all(
             store, session, device_id=device_id, now=now, forgotten=forgotten, releases=releases
         )
         signing_key.send_once(store, session, device_id=account.device_id, now=now)
-        audit_events.send_waiting(store, session)  # reads and exports done on this tablet
         with store.writing() as (conn, sealer):
             if releases.supported:
                 releases.released = release_closed_cases(conn, sealer, now=now())
@@ -358,35 +371,29 @@ class Releases:
 
 def release_closed_cases(conn: Connection, sealer: Sealer, *, now: datetime) -> int:
     """Let go of the closed cases ``models.caseload`` allows, in the caller's transaction (which
-    holds the write lock): at most as many as a pull can name (``MAX_RELEASED``)."""
-    room = MAX_RELEASED - len(sync_state.released_case_ids(conn))
+    holds the write lock)."""
     found = sync_state.releasable_cases(conn, sealer, today=today_in_amsterdam(now))
-    room = max(room, 0)
-    if len(found) > room:
-        log.warning(
-            "%d closed case(s) stay: this tablet released the most it can", len(found) - room
-        )
-    chosen = found[:room]
-    if not chosen:
+    if not found:
         return 0
-    return sync_state.release_cases(conn, sealer, chosen, now=now).cases
+    return sync_state.release_cases(conn, sealer, found, now=now).cases
 
 
-def _without_released(page: PullResponse, released: Sequence[str]) -> PullResponse:
-    """The page without the changes of released cases that did not come back whole."""
+def _without_released(
+    page: PullResponse, released: Collection[str]
+) -> tuple[PullResponse, list[str]]:
+    """The page without the changes of released cases that did not come back whole, and the
+    ids of those cases (sorted): they are to be asked for whole."""
     if not released:
-        return page
+        return page, []
     back = {str(c) for c in page.returned or ()}
-    away = set(released) - back
-    skipped = sorted({str(c.case_id) for c in page.changes if str(c.case_id) in away})
+    skipped = sorted({str(c.case_id) for c in page.changes if str(c.case_id) in released} - back)
     if not skipped:
-        return page
+        return page, []
     for case_id in skipped:
-        log.warning(
-            "pulled changes of released case %s not applied: it did not come back whole", case_id
-        )
+        log.warning("pulled changes of released case %s not applied: asked for whole", case_id)
+    away = set(skipped)
     kept = [c for c in page.changes if str(c.case_id) not in away]
-    return page.model_copy(update={"changes": kept})
+    return page.model_copy(update={"changes": kept}), skipped
 
 
 def _removed(status: SyncStatus, forgotten: Sequence[sync_state.ForgetResult]) -> SyncStatus:
@@ -406,23 +413,35 @@ def pull_all(
     releases: Releases | None = None,
 ) -> None:
     """Pull every page from the saved cursor on; each page is applied in one transaction,
-    together with removing the cases whose access ended (added to ``forgotten``) and taking
-    back the released cases that came back whole."""
+    together with removing the cases whose access ended (added to ``forgotten``), taking back
+    the released cases that came back whole and marking those a change of which came (asked
+    for whole in the next request, one more after the last page if needed)."""
+    if releases is None:
+        releases = Releases()
     while True:
         with store.reading() as (conn, _sealer):
             cursor = sync_state.cursor(conn)
-            released = sync_state.released_case_ids(conn)
+            released = set(sync_state.released_case_ids(conn))
+            refetch = (
+                sync_state.wanted_case_ids(conn, limit=MAX_REFETCH) if releases.supported else []
+            )
         request = PullRequest(
-            cursor=cursor, limit=PULL_PAGE, released=[uuid.UUID(c) for c in released]
+            cursor=cursor, limit=PULL_PAGE, refetch=[uuid.UUID(c) for c in refetch]
         )
         page = session.pull(request)
-        if releases is not None:
-            releases.supported = page.returned is not None
+        releases.supported = page.returned is not None
         with store.writing() as (conn, sealer):
-            if sync_state.cursor(conn) != cursor or sync_state.released_case_ids(conn) != released:
+            if (
+                sync_state.cursor(conn) != cursor
+                or set(sync_state.released_case_ids(conn)) != released
+            ):
                 continue  # another cycle applied this page meanwhile: ask again from there
-            sync_state.take_back(conn, page.returned or ())
-            page = _without_released(page, released)
+            back = {str(c) for c in page.returned or ()}
+            if page.returned is not None:
+                sync_state.not_wanted(conn, set(refetch) - back)
+            sync_state.take_back(conn, back)
+            page, skipped = _without_released(page, released)
+            sync_state.want_back(conn, skipped)
             entries = _entries(conn, sealer)
             plan = engine.plan_pull(
                 page,
@@ -438,9 +457,10 @@ def pull_all(
             # Last: it also drops those cases' outbox rows and conflicts just written.
             ended = sync_state.forget_cases(conn, sealer, page.access_ended)
             sync_state.set_cursor(conn, plan.cursor)
+            more = releases.supported and bool(sync_state.wanted_case_ids(conn, limit=1))
         if forgotten is not None and (ended.cases or ended.changes_dropped):
             forgotten.append(ended)
-        if plan.done:
+        if plan.done and not more:
             return
 
 

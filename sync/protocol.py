@@ -31,13 +31,15 @@ A device sends **mutations** and receives **changes**:
   ``PullResponse.access_ended`` names the case once, on the page whose cursor passes the end:
   the device then removes the case and everything of it (``models.sync_state.forget_cases``).
 
-- A tablet lets go of a closed case it no longer needs (``models.caseload``) and names it in
-  every later ``PullRequest.released``. When such a case changes again (a colleague reopens or
-  edits it), the server back-fills it like a new membership: every change of it up to the
-  request's cursor, before the page's changes, and ``PullResponse.returned`` names it; the
-  tablet then holds the whole case again. A server that does not answer ``returned`` (None: an
-  older one) gets no ``released`` list: the tablet keeps its closed cases then. ``released`` is
-  sent only when not empty, so an older server never sees the field.
+- A tablet lets go of a closed case it no longer needs (``models.caseload``) and keeps only its
+  id. The server does not know: it sends the changes of every case the device sees, as before.
+  A pulled change of a released case is not applied; the tablet marks the case wanted and names
+  it in its next ``PullRequest.refetch`` (at most ``MAX_REFETCH`` ids a request; more wait for
+  the next one). The server back-fills each named case it lets the caller see now like a new
+  membership: every change of it up to the request's cursor, before the page's changes, and
+  ``PullResponse.returned`` names it; the tablet then holds the whole case again. ``refetch`` is
+  sent only when not empty, and only to a server that answered ``returned`` earlier in the same
+  cycle: an older server never sees the field (and the tablet keeps its closed cases with one).
 
 Everything is ``extra="forbid"``: a field the other side does not know is an error, not silently
 dropped data.
@@ -51,7 +53,7 @@ ignores the parameter, and the new field's default (an empty list) is what the a
 
 - 1: the first version.
 - 2: ``PullResponse.access_ended``.
-- 3: ``PullResponse.returned`` (and the server reads ``PullRequest.released``).
+- 3: ``PullResponse.returned`` (and the server reads ``PullRequest.refetch``).
 """
 
 from __future__ import annotations
@@ -69,7 +71,7 @@ PROTOCOL_VERSION = 1
 PULL_PROTOCOL_VERSION = 3  # the pull answer this app reads: the query parameter ``protocol``
 # The fields of PullResponse that came after version 1, by the version that brought them.
 PULL_FIELDS_SINCE: dict[str, int] = {"access_ended": 2, "returned": 3}
-MAX_RELEASED = 2000  # released case ids one pull may name (a tablet keeps cases beyond that)
+MAX_REFETCH = 100  # released cases one pull may ask back; more wait for the next pull
 MAX_PUSH_BATCH = 500
 MAX_PULL_LIMIT = 1000
 MAX_SEQ = 2**63 - 1  # the largest sequence number a database BIGINT holds
@@ -156,8 +158,9 @@ class PullRequest(_Wire):
     # The last server sequence number already received; sequence numbers are 64-bit on the server.
     cursor: Annotated[int, Field(ge=0, le=MAX_SEQ)] = 0
     limit: Annotated[int, Field(ge=1, le=MAX_PULL_LIMIT)] = 500
-    # Closed cases this device let go of: back-fill one whole when it changes (version 3).
-    released: Annotated[list[UUID], Field(max_length=MAX_RELEASED)] = Field(default_factory=list)
+    # Closed cases this device let go of and wants back whole, because a change of them came
+    # (version 3). Sent only when not empty (sync.client).
+    refetch: Annotated[list[UUID], Field(max_length=MAX_REFETCH)] = Field(default_factory=list)
 
 
 class Change(_Wire):
@@ -179,6 +182,6 @@ class PullResponse(_Wire):
     # Cases this device's account no longer sees, whose access ended after the request's cursor
     # and by this page's ``cursor``: remove them here. Version 2 (see "Versions" above).
     access_ended: list[UUID] = Field(default_factory=list)
-    # Of the request's ``released`` cases, those back-filled whole on this page (they changed
-    # again). Version 3: always a list then; None from a server that does not know releases.
+    # Of the request's ``refetch`` cases, those back-filled whole on this page (the others are
+    # not visible to the caller now). Version 3: always a list then; None from an older server.
     returned: list[UUID] | None = None

@@ -1,7 +1,8 @@
 """released cases: closed cases this tablet let go of, by id only, so it can get them back whole
 
-Ids only (no names, no free text): nothing is sealed. See models/sync_state.py and
-models/caseload.py.
+Ids only (no names, no free text): nothing is sealed. ``wanted``: a change of the case was pulled,
+so a later pull asks for it whole (``PullRequest.refetch``); kept here so a crash does not lose
+it. See models/sync_state.py and models/caseload.py.
 
 Revision ID: 0015
 Revises: 0014
@@ -26,6 +27,7 @@ def upgrade() -> None:
         "released_cases",
         sa.Column("case_id", sa.String(), nullable=False),
         sa.Column("released_at", sa.DateTime(), nullable=False),
+        sa.Column("wanted", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("case_id"),
     )
 

@@ -1,4 +1,4 @@
-"""Reads and exports on the tablet reach the dossier's audit log at the end of a sync cycle, with
+"""Reads and exports on the tablet reach the dossier's audit log at the start of a sync cycle, with
 the tablet's time, and leave the tablet once the server has them (SQLite, PostgreSQL)."""
 
 from __future__ import annotations

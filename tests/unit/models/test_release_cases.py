@@ -13,12 +13,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from models import outbox, sync_state
+from models import outbox, sync_state, team_cache
 from models.changes import Entity
 from models.domain import CaseFile
 from models.store import CaseStore
 from sync.cycle import _without_released
 from sync.protocol import Change, Op, PullResponse
+from sync.team_protocol import OverdueReport
 from tests.support.factories import NOW, TODAY, a_case_file
 from tests.support.store_scan import ids_of_case, rows_naming
 
@@ -148,7 +149,61 @@ def test_a_change_of_a_released_case_that_did_not_come_back_whole_is_skipped(
     for returned in (None, [back]):  # an older server, or one that back-filled only ``back``
         page = PullResponse(changes=changes, cursor=3, done=True, returned=returned)
         with caplog.at_level(logging.WARNING):
-            kept = _without_released(page, [str(released), str(back)])
+            kept, wanted = _without_released(page, {str(released), str(back)})
         expected = [other] if returned is None else [back, other]
         assert [c.case_id for c in kept.changes] == expected
+        assert wanted == sorted([str(released), str(back)] if returned is None else [str(released)])
         assert str(released) in caplog.text and "Fenna" not in caplog.text
+
+
+def test_wanted_marks_are_kept_in_the_store_and_cleared(store: CaseStore) -> None:
+    files = [_closed(name, 29) for name in ("Fenna de Bruijn", "Bram Kuipers", "Ilse Verbeek")]
+    store.add_case_files(files, today=TODAY, now=NOW)
+    _acknowledged(store, *files)
+    _enrol(store)
+    ids = sorted(f.case.id for f in files)
+    with store.writing() as (conn, sealer):
+        sync_state.release_cases(conn, sealer, ids, now=NOW)
+        assert sync_state.wanted_case_ids(conn, limit=10) == []
+        sync_state.want_back(conn, [*ids[:2], str(uuid.uuid4())])  # an id not released: nothing
+    with store.reading() as (conn, _sealer):  # committed: a crash now loses no mark
+        assert sync_state.wanted_case_ids(conn, limit=10) == ids[:2]
+        assert sync_state.wanted_case_ids(conn, limit=1) == ids[:1]
+    with store.writing() as (conn, _sealer):
+        sync_state.not_wanted(conn, ids[:1])  # the dossier did not send it: released, not wanted
+        sync_state.take_back(conn, ids[1:2])  # back whole: no longer released
+        assert sync_state.wanted_case_ids(conn, limit=10) == []
+        assert sync_state.released_case_ids(conn) == [ids[0], ids[2]]
+
+
+def _cache_team_answer(store: CaseStore) -> None:
+    report = OverdueReport(
+        team_id=uuid.uuid4(), team_name="Team Oost", today=TODAY, as_of=NOW, items=[]
+    )
+    with store.writing() as (conn, sealer):
+        team_cache.save_overdue(conn, sealer, report, at=NOW)
+
+
+def _team_cached(store: CaseStore) -> bool:
+    with store.reading() as (conn, sealer):
+        return team_cache.load_overdue(conn, sealer) is not None
+
+
+def test_forgetting_cases_drops_the_team_leads_cached_dashboard(store: CaseStore) -> None:
+    ended, closed = _closed("Fenna de Bruijn", 29), _closed("Bram Kuipers", 29)
+    store.add_case_files([ended, closed], today=TODAY, now=NOW)
+    _acknowledged(store, ended, closed)
+    _enrol(store)
+    _cache_team_answer(store)
+    store.forget_cases([])  # nothing forgotten: the cache stays
+    assert _team_cached(store)
+    # Releasing a closed case keeps it: the lead still sees that case on the dossier.
+    with store.writing() as (conn, sealer):
+        sync_state.release_cases(conn, sealer, [closed.case.id], now=NOW)
+    assert _team_cached(store)
+    # Access ended (or an erasure): the cache may name the resident, so it goes.
+    store.forget_cases([ended.case.id])
+    assert not _team_cached(store)
+    _cache_team_answer(store)
+    store.forget_cases([uuid.uuid4()])  # a case the lead saw only on the dashboard
+    assert not _team_cached(store)
