@@ -1,8 +1,8 @@
 """``POST /devices/me/audit-events``: reads and exports done on a tablet, into the audit log.
 
 The tablet records a case screen opened, a plan PDF saved or shared, a team report exported
-(``models.device_audit``), offline, and sends them at the end of a sync cycle
-(``sync.audit_events``). Each event becomes one row of the hash-chained ``audit_event`` table with
+(``models.device_audit``), offline, and sends them early in a sync cycle, right after logging in
+and before push and pull (``sync.audit_events``), once the dossier has the case. Each event becomes one row of the hash-chained ``audit_event`` table with
 the tablet's ``device_time``, the server's ``server_time`` and the account, role and device of the
 access token (never of the body).
 
@@ -10,6 +10,10 @@ The device is not trusted: an event about a case this account may not see (``vis
 as for a pull), or naming a record that is not of that case, or a team report export from an
 account that is not a team lead, is written all the same, as outcome ``refused`` with the reason.
 A tablet's read of a case it holds is a fact worth keeping even when the server disagrees.
+Visibility is judged when the event arrives: a read done offline while the account still took
+part, sent after its access ended, is written as refused (its ``device_time`` still shows when it
+happened). ``case_access_end`` records the end by sequence number, not by time, so the server
+cannot tell the two apart yet.
 
 **Once per event id.** The answer lists every event id of the request that is in the audit log
 now; the tablet deletes those. A resend (the answer was lost) is answered the same and written
