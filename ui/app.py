@@ -717,9 +717,18 @@ class Shell:
         case_id = self.session.case_id
         if case_id is None or self.session.screen not in CASE_SCREENS or store.has_case(case_id):
             return False
-        log.info("the open case was removed: access to it ended")
         self.session.go(Screen.CASES)
-        self.notice = _("This case was removed from this tablet: you no longer have access to it.")
+        if _was_released(store, case_id):
+            log.info("the open case was removed: closed long enough ago, the dossier keeps it")
+            self.notice = _(
+                "This closed case was removed from this tablet. The dossier keeps it; it comes "
+                "back here when someone changes it."
+            )
+        else:
+            log.info("the open case was removed: access to it ended")
+            self.notice = _(
+                "This case was removed from this tablet: you no longer have access to it."
+            )
         self.render()
         return True
 
@@ -730,6 +739,14 @@ class Shell:
             "This tablet was switched off by the administrator; the local case files were removed."
         )
         self.render()
+
+
+def _was_released(store: CaseStore, case_id: str) -> bool:
+    """Whether this tablet let go of the case because it was closed (models.caseload)."""
+    from models.sync_state import released_case_ids
+
+    with store.engine.connect() as conn:
+        return case_id in released_case_ids(conn)
 
 
 def _warm_screens() -> None:

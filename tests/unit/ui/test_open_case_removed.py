@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from models import sync_state
 from models.store import CaseStore
 from tests.support.factories import NOW, TODAY, a_case_file
 from ui.app import Shell
@@ -65,3 +66,18 @@ def test_back_from_the_sync_screen_does_not_lead_to_a_removed_case(store: CaseSt
     assert shell.session.screen is Screen.SYNC  # the sync screen itself stays
     shell._close_sync()
     assert (shell.session.screen, shell.session.case_id) == (Screen.CASES, None)
+
+
+def test_a_released_closed_case_on_screen_says_the_dossier_keeps_it(store: CaseStore) -> None:
+    f = a_case_file()
+    store.add_case_files([f], today=TODAY, now=NOW)
+    shell, drawn = _shell(store)
+    shell.session.open_case(f.case.id)
+    with store.writing() as (conn, sealer):  # the end of a sync let go of it (models.caseload)
+        sync_state.release_cases(conn, sealer, [f.case.id], now=NOW)
+    shell._pulled()
+    assert (shell.session.screen, drawn) == (Screen.CASES, [Screen.CASES])
+    assert shell.notice == (
+        "This closed case was removed from this tablet. The dossier keeps it; it comes back "
+        "here when someone changes it."
+    )
