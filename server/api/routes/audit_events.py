@@ -1,10 +1,11 @@
 """``POST /devices/me/audit-events``: reads and exports done on a tablet, into the audit log.
 
-The tablet records a case screen opened, a plan PDF saved or shared, a team report exported
+The tablet records a case entered, a plan PDF saved or shared, a team report exported
 (``models.device_audit``), offline, and sends them early in a sync cycle, right after logging in
-and before push and pull (``sync.audit_events``), once the dossier has the case. Each event becomes one row of the hash-chained ``audit_event`` table with
-the tablet's ``device_time``, the server's ``server_time`` and the account, role and device of the
-access token (never of the body).
+and before push and pull (``sync.audit_events``), once the dossier has the case. Each event
+becomes one row of the hash-chained ``audit_event`` table with the tablet's ``device_time``, the
+server's ``server_time`` and the account, role and device of the access token (never of the
+body).
 
 The device is not trusted: an event about a case this account may not see (``visible_case_ids``,
 as for a pull), or naming a record that is not of that case, or a team report export from an
