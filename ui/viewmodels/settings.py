@@ -21,7 +21,7 @@ from models.errors import (
     WrongPassphraseError,
 )
 from models.i18n import LANGUAGES, _, current_language, ngettext, set_language
-from models.profile import Profile, load_profile
+from models.profile import Profile, load_profile, save_profile, validate_profile
 from models.store import CaseStore
 from ui.viewmodels import preferences
 from ui.viewmodels.first_run import (
@@ -227,6 +227,30 @@ class SettingsViewModel:
 
     def _forget_passphrases(self) -> None:
         self.current_passphrase = self.new_passphrase = self.new_passphrase_again = ""
+
+    # -- who uses this device -----------------------------------------------------------------
+
+    def save_details(self, name: str, organisation_id: str | None, role: str) -> dict[str, str]:
+        """Save the professional's name, organisation and role (what the first run asked).
+
+        Returns ``{field: message}`` for what to fix ("profile.name", "profile.role"); empty when
+        saved. The name is the witness of every signature made on this device from now on
+        (``models.signing``): signatures already made keep the name they were signed with. Also
+        the way to fill them in on a device that has none (a first run cut short).
+        """
+        known = {o.id for o in self.organisations}
+        details = Profile(
+            name=" ".join(name.split()),
+            organisation_id=organisation_id if organisation_id in known else None,
+            role=" ".join(role.split()),
+        )
+        try:
+            validate_profile(details)
+        except ValidationError as error:
+            return {p.field: p.message for p in error.problems}
+        save_profile(self.store, details, now=self.clock())
+        self.profile, self.damaged = load_profile(self.store), False
+        return {}
 
     @property
     def organisation_name(self) -> str:

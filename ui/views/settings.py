@@ -74,6 +74,12 @@ class SettingsView:
             enable_search=False,
             width=320,
         )
+        self.details = ft.Column(spacing=16)  # who uses this device: the facts, or their form
+        self.editing_details = False
+        self.name_field: ft.TextField | None = None
+        self.organisation_field: ft.Dropdown | None = None
+        self.role_field: ft.TextField | None = None
+        self._show_details()
         self.editing: str | None = None  # the organisation whose name is being corrected
         self.rename_field: ft.TextField | None = None
         self.organisations = ft.Column(spacing=0)
@@ -83,9 +89,7 @@ class SettingsView:
         self.control = ft.Column(
             controls=[
                 section(_("This device")),
-                _fact(_("Your name"), vm.name_text),
-                _fact(_("Organisation"), vm.organisation_name),
-                _fact(_("Your role"), vm.role_text),
+                self.details,
                 _fact(_("Signing key of this device"), vm.signing_key_text),
                 ft.Text(
                     _(
@@ -132,6 +136,101 @@ class SettingsView:
             expand=True,
         )
         self._show_organisations()
+
+    # -- who uses this device -------------------------------------------------------------------
+
+    def _show_details(self) -> None:
+        vm = self.vm
+        if not self.editing_details:
+            self.name_field = self.role_field = None
+            self.organisation_field = None
+            self.details.controls = [
+                _fact(_("Your name"), vm.name_text),
+                _fact(_("Organisation"), vm.organisation_name),
+                _fact(_("Your role"), vm.role_text),
+                ft.Row(
+                    controls=[
+                        labelled_button(
+                            _("Change your details"), self._start_details, icon=ft.Icons.EDIT
+                        )
+                    ]
+                ),
+            ]
+            return
+        profile = vm.profile
+        current = profile.organisation_id if profile else None
+        self.name_field = ft.TextField(
+            label=_("Your name"),
+            value=profile.name if profile else "",
+            error_max_lines=3,
+            autofocus=True,
+        )
+        self.organisation_field = ft.Dropdown(
+            label=_("Organisation"),
+            value=current,
+            options=[
+                ft.DropdownOption(key=o.id, text=o.name)
+                for o in vm.organisations
+                if o.active or o.id == current
+            ],
+            enable_search=False,
+            width=320,
+        )
+        self.role_field = ft.TextField(
+            label=_("Your role"), value=profile.role if profile else "", error_max_lines=3
+        )
+        self.details.controls = [
+            ft.ResponsiveRow(
+                controls=[
+                    ft.Column(
+                        col=_FORM_COLUMNS,
+                        controls=[
+                            self.name_field,
+                            ft.Semantics(label=_("Organisation"), content=self.organisation_field),
+                            self.role_field,
+                            ft.Text(
+                                _(
+                                    "Your name is added as the witness of each signature made "
+                                    "on this device."
+                                ),
+                                size=14,
+                                color="#5F5F5F",
+                            ),
+                            ft.Row(
+                                controls=[
+                                    labelled_button(
+                                        _("Save"), self._save_details, icon=ft.Icons.CHECK
+                                    ),
+                                    labelled_button(_("Cancel"), self._stop_details),
+                                ]
+                            ),
+                        ],
+                        spacing=16,
+                    )
+                ]
+            )
+        ]
+
+    def _start_details(self) -> None:
+        self.editing_details = True
+        self._show_details()
+
+    def _stop_details(self) -> None:
+        self.editing_details = False
+        self._show_details()
+
+    def _save_details(self) -> None:
+        assert self.name_field and self.organisation_field and self.role_field
+        errors = self.vm.save_details(
+            self.name_field.value or "",
+            self.organisation_field.value,
+            self.role_field.value or "",
+        )
+        if errors:
+            self.name_field.error = errors.get("profile.name")
+            self.role_field.error = errors.get("profile.role")
+            return
+        self._stop_details()
 
     # -- passphrase -----------------------------------------------------------------------------
 

@@ -11,10 +11,10 @@ import keyring
 import pytest
 from keyring.backends import fail
 
-from models import queries
+from models import queries, signing
 from models.crypto.backoff import FREE_ATTEMPTS
 from models.errors import WrongPassphraseError
-from models.profile import Profile, save_profile
+from models.profile import Profile, load_profile, save_profile
 from models.store import CaseStore
 from tests.support.factories import NOW, PASSPHRASE, a_case_file, floor_kdf_params
 from ui.viewmodels import first_run as fr
@@ -300,3 +300,39 @@ def test_the_settings_view_names_every_new_control(vm: SettingsViewModel) -> Non
     assert view.editing is None and view.rename_field is None
     switches = [c for c in _walk(view.control) if isinstance(c, ft.Switch)]
     assert "GGD Brabant-Zuidoost" in {s.label for s in switches}
+
+
+def test_the_details_of_who_uses_the_device_can_be_changed_and_witness_new_signatures(
+    vm: SettingsViewModel, store: CaseStore
+) -> None:
+    assert vm.profile is None and vm.name_text == "—"  # e.g. a first run cut short
+    assert vm.save_details("  ", "ggd", "x" * 201) == {
+        "profile.name": "Vul uw naam in.",
+        "profile.role": "Een functie mag hoogstens 200 tekens lang zijn.",
+    }
+    assert load_profile(store) is None  # nothing half-saved
+    assert vm.save_details(" Sanne  de Vries ", "ggd", "wijkcoach") == {}
+    assert load_profile(store) == Profile("Sanne de Vries", "ggd", "wijkcoach")
+    assert (vm.name_text, vm.organisation_name) == ("Sanne de Vries", "GGD Hart voor Brabant")
+    assert vm.save_details("Sanne de Vries", "no-such-organisation", "") == {}
+    assert load_profile(store) == Profile("Sanne de Vries", None, "")
+    witness = signing.device_witness(store)
+    assert witness is not None and witness.name == "Sanne de Vries"
+
+
+def test_the_details_form_in_the_settings_view(vm: SettingsViewModel, store: CaseStore) -> None:
+    view = SettingsView(vm)
+    view._start_details()
+    assert view.name_field is not None and view.role_field is not None
+    assert view.organisation_field is not None
+    view.name_field.value = ""
+    view._save_details()
+    assert view.name_field.error == "Vul uw naam in." and view.editing_details
+    view.name_field.value = "Daan Verhoeven"
+    view.organisation_field.value = "ggd"
+    view.role_field.value = "wijkverpleegkundige"
+    view._save_details()
+    assert not view.editing_details and view.name_field is None
+    assert load_profile(store) == Profile("Daan Verhoeven", "ggd", "wijkverpleegkundige")
+    texts = [c.value for c in _walk(view.control) if isinstance(c, ft.Text)]
+    assert "Daan Verhoeven" in texts and "wijkverpleegkundige" in texts
