@@ -40,6 +40,9 @@ class Entity(StrEnum):
     MEETING = "meeting"
     AGREEMENT = "agreement"
     MEASUREMENT = "measurement"
+    # Evidence of a signed plan, queued by ``models.signing.sign_plan``; sent, never pulled.
+    PLAN_VERSION = "plan_version"
+    PLAN_SIGNATURE = "plan_signature"
 
 
 Record = Resident | Case | Participant | Meeting | Agreement | Measurement

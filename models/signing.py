@@ -24,6 +24,7 @@ reported as damaged rather than shown as signed.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -40,7 +41,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from sqlalchemy import Connection, Table, func, insert, select, update
 
-from models import queries
+from models import outbox, queries
+from models.changes import Entity
 from models.crypto.sealing import Sealer
 from models.domain import ParticipantRole
 from models.errors import DamagedRecordError, KeukentafelError, RecordNotFoundError
@@ -497,7 +499,9 @@ def sign_plan(
     """Sign the plan as it stands now for ``signer_id``; freezes the version on its first signature.
 
     Refuses a non-participant, a second signature by the same person on the same version, and
-    anyone before the resident. Version and signature are written in one transaction.
+    anyone before the resident. Version and signature are written in one transaction, with their
+    outbox rows (the version's only on its first signature): the dossier keeps them as evidence
+    (push-only, immutable; ``sync.protocol.PUSH_ONLY``), a case without consent keeps them here.
     """
     key = device_key(store, now=now)
     plan, latest = _current(store, case_id, meeting_id)
@@ -527,14 +531,66 @@ def sign_plan(
             raise ResidentSignsFirstError()
         if version_id is None:
             version_id = _freeze(conn, sealer, plan, now=now)
+            _queue_version(conn, sealer, version_id, plan, now=now)
         conn.execute(
             insert(PLAN_SIGNATURES).values(
                 _signature_row(sealer, version_id, position, record, image)
             )
         )
+        _queue_signature(conn, sealer, version_id, position, record, image, now=now)
         # A PDF kept from before this signature no longer shows every signature: make it anew.
         conn.execute(update(PLAN_VERSIONS).where(PLAN_VERSIONS.c.id == version_id).values(pdf=None))
     return record
+
+
+def _queue_version(
+    conn: Connection, sealer: Sealer, version_id: str, plan: Plan, *, now: datetime
+) -> None:
+    """Queue the frozen version for the dossier, in the transaction that froze it (push-only
+    evidence, ``sync.protocol.PUSH_ONLY``; held back like any change of a case without consent)."""
+    outbox.append(
+        conn,
+        sealer,
+        entity=Entity.PLAN_VERSION,
+        record_id=version_id,
+        case_id=plan.case_id,
+        fields={
+            "case_id": plan.case_id,
+            "meeting_id": plan.meeting_id,
+            "version": plan.version,
+            "plan_hash": plan_hash(plan).hex(),
+            "plan_json": canonical_bytes(plan).decode("utf-8"),
+            "frozen_at": utc_iso(now),
+        },
+        now=now,
+    )
+
+
+def _queue_signature(
+    conn: Connection,
+    sealer: Sealer,
+    version_id: str,
+    position: int,
+    record: SignatureRecord,
+    image: bytes,
+    *,
+    now: datetime,
+) -> None:
+    """Queue a signature (its record with the witness, and the drawn PNG) for the dossier."""
+    outbox.append(
+        conn,
+        sealer,
+        entity=Entity.PLAN_SIGNATURE,
+        record_id=record.id,
+        case_id=record.case_id,
+        fields={
+            "record": record.to_json(),
+            "plan_version_id": version_id,
+            "position": position,
+            "image": base64.b64encode(image).decode("ascii"),
+        },
+        now=now,
+    )
 
 
 def device_witness(store: CaseStore) -> Witness | None:

@@ -49,6 +49,12 @@ An end named once and then missed (a device whose store was reset to an older cu
 again, as the cursor passes it again. Not covered: an account moved to another team takes its
 cases out of the old team lead's view without any change (no seq), so that team lead's tablet is
 not told; and memberships that ended before migration 0006 left no end row.
+
+Signed-plan evidence is push-only: the change log holds every ``plan_version`` and
+``plan_signature`` a tablet sent (``sync.protocol.PUSH_ONLY``, kept immutable by
+``server.sync_push``), but a pull never returns them, neither on a page nor in a back-fill. An
+older tablet would fail on an entity it does not know, and applying another tablet's frozen
+versions is a later step. The cursor still passes them like any change the caller cannot see.
 """
 
 from __future__ import annotations
@@ -65,7 +71,10 @@ from server.authorisation import visible_case_ids
 from server.models.accounts import Account, Role
 from server.models.dossier import CaseAccessEnd, CaseMember, ChangeRow, SyncHead
 from server.principal import Principal
-from sync.protocol import Change, Entity, Op, PullRequest, PullResponse
+from sync.protocol import PUSH_ONLY, Change, Entity, Op, PullRequest, PullResponse
+
+# Push-only entities (signed-plan evidence) never leave the server in a pull.
+_SENT = col(ChangeRow.entity).not_in(sorted(e.value for e in PUSH_ONLY))
 
 
 def pull(session: Session, principal: Principal, request: PullRequest) -> PullResponse:
@@ -76,6 +85,7 @@ def pull(session: Session, principal: Principal, request: PullRequest) -> PullRe
             col(ChangeRow.seq) > request.cursor,
             col(ChangeRow.seq) <= head,
             col(ChangeRow.case_id).in_(visible_case_ids(principal)),
+            _SENT,
         )
         .order_by(col(ChangeRow.seq))
         .limit(request.limit)
@@ -155,7 +165,7 @@ def _backfill(
     return list(
         session.exec(
             select(ChangeRow)
-            .where(col(ChangeRow.seq) <= cursor, cases)
+            .where(col(ChangeRow.seq) <= cursor, cases, _SENT)
             .order_by(col(ChangeRow.seq))
         ).all()
     )

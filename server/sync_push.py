@@ -31,6 +31,12 @@ tests/support/fake_dossier.py (the executable specification).
   before) are ordered by arrival, as before. Not covered: a device's older edit of a field that
   another device has changed since the device's newer edit reaches the server as a CONFLICT (the
   newer own value is no longer there to compare with), so the user is asked, nothing is lost.
+- Signed-plan evidence (``plan_version``, ``plan_signature``: ``sync.protocol.PUSH_ONLY``) is
+  immutable, checked before it is kept (``_evidence``): a first upsert is applied when it is valid
+  (``invalid_evidence`` otherwise: fields, sizes, the version's hash, the signature over its PNG;
+  ``unknown_signing_key`` when the device registered another key); the same content again under
+  a new mutation id is DUPLICATE (recorded, nothing written); other content or a delete is
+  REJECTED ``frozen``. The fake dossier does not know these entities. Pulls never return them.
 - The whole push runs under the ``sync_head`` lock, so sequence numbers are handed out and
   committed in order: a pull that sees seq N has seen every seq below N.
 - Round trips and Python per row, not rows, are what a push costs (bench/sync_ingest.py): under
@@ -46,6 +52,8 @@ Authorisation and consent are in server/authorisation.py; audit rows commit with
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 import uuid
@@ -54,10 +62,12 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, delete, update
 from sqlmodel import Session, col, select
 
+from models.signing import PNG_MAGIC, SignatureRecord, signature_problems
 from server import audit, bulk
 from server.audit import Action, Result
 from server.authorisation import is_member
 from server.models.accounts import Account
+from server.models.devices import Device
 from server.models.dossier import (
     AppliedMutation,
     CaseAccess,
@@ -73,6 +83,7 @@ from server.principal import Principal
 from server.reports import projection
 from sync.protocol import (
     ACKNOWLEDGED,
+    PUSH_ONLY,
     Entity,
     Mutation,
     MutationResult,
@@ -209,6 +220,16 @@ class _Batch:
         self.new_members: list[dict[str, Any]] = []  # case_member rows not written yet
         self.access_ends: list[dict[str, Any]] = []  # case_access_end rows not written yet
         self.touched: dict[tuple[str, uuid.UUID], _Record] = {}  # to write, in order applied
+        self._signing_key: tuple[str | None] | None = None  # the device's, read when needed
+
+    def signing_key(self) -> str | None:
+        """The public signing key the pushing device registered (hex), None when none."""
+        if self._signing_key is None:
+            key = self.session.execute(
+                select(col(Device.signing_key)).where(col(Device.id) == self.principal.device_id)
+            ).scalar()
+            self._signing_key = (key,)
+        return self._signing_key[0]
 
     def prefetch(self, mutations: list[Mutation]) -> None:
         session, principal = self.session, self.principal
@@ -515,6 +536,10 @@ def _apply(batch: _Batch, m: Mutation) -> MutationResult:
     if record is not None and record.case_id != m.case_id:
         return _rejected(batch, m, "case_mismatch", "refused")
     action = _action(m, record)
+    if m.entity in PUSH_ONLY:
+        kept = _evidence(batch, m, record, digest, action)
+        if kept is not None:
+            return kept
     device = batch.device
     base = m.base_seq or 0
     skipped: frozenset[str] = frozenset()
@@ -586,6 +611,85 @@ def _apply(batch: _Batch, m: Mutation) -> MutationResult:
     batch.touched[key] = record  # written and projected at the end, in the order last applied
     batch.log(m, action, Result.SUCCESS, "granted", "partly_superseded" if skipped else None)
     return MutationResult(mutation_id=m.mutation_id, outcome=Outcome.APPLIED, server_seq=seq)
+
+
+def _evidence(
+    batch: _Batch, m: Mutation, record: _Record | None, digest: str, action: Action
+) -> MutationResult | None:
+    """A plan version or signature (``PUSH_ONLY``): immutable. None when it is new and valid (it
+    is applied like any first upsert); else the result: the same content again under another
+    mutation id is acknowledged as DUPLICATE (recorded, nothing written, no seq spent), another
+    content or a delete is REJECTED ``frozen``."""
+    if m.op is Op.DELETE:
+        return _rejected(batch, m, "frozen", "refused")
+    if record is not None:
+        if record.deleted_seq is not None or record.fields != m.fields:
+            return _rejected(batch, m, "frozen", "refused")
+        batch.applied[m.mutation_id] = (digest, record.seq)
+        batch.applied_action[m.mutation_id] = action
+        batch.new_applied.append((batch.principal.device_id, m.mutation_id, digest, record.seq))
+        batch.log(m, action, Result.DUPLICATE, "granted", "same_evidence")
+        return MutationResult(
+            mutation_id=m.mutation_id, outcome=Outcome.DUPLICATE, server_seq=record.seq
+        )
+    problem = _evidence_problem(batch, m)
+    if problem is not None:
+        return _rejected(batch, m, problem, "refused")
+    return None
+
+
+_VERSION_FIELDS = frozenset(
+    {"case_id", "meeting_id", "version", "plan_hash", "plan_json", "frozen_at"}
+)
+_SIGNATURE_FIELDS = frozenset({"record", "plan_version_id", "position", "image"})
+MAX_PLAN_JSON = 256 * 1024  # characters of a plan's canonical JSON (a plan is a few KB)
+MAX_IMAGE_BASE64 = 256 * 1024  # characters of a drawn PNG in base64 (a few KB in practice)
+
+
+def _evidence_problem(batch: _Batch, m: Mutation) -> str | None:
+    """Why a new plan version or signature cannot be kept (None: it can). The fields must be
+    exactly the tablet's (``models.signing``); a version's JSON must have its hash; a signature
+    must hold for its PNG and be made with the key the device registered, when it registered one
+    (``PUT /devices/me/signing-key``; the tablet sends it at the end of its first cycle)."""
+    f = m.fields
+    if m.entity is Entity.PLAN_VERSION:
+        text, digest, version = f.get("plan_json"), f.get("plan_hash"), f.get("version")
+        if set(f) != _VERSION_FIELDS or f["case_id"] != str(m.case_id):
+            return "invalid_evidence"
+        if not isinstance(text, str) or len(text) > MAX_PLAN_JSON or not isinstance(digest, str):
+            return "invalid_evidence"
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            return "invalid_evidence"
+        if not all(isinstance(f[name], str) for name in ("meeting_id", "frozen_at")):
+            return "invalid_evidence"
+        try:
+            if hashlib.sha256(text.encode("utf-8")).hexdigest() != digest:
+                return "invalid_evidence"
+        except UnicodeEncodeError:  # a lone surrogate: no canonical JSON has one
+            return "invalid_evidence"
+        return None
+    image, position = f.get("image"), f.get("position")
+    if set(f) != _SIGNATURE_FIELDS or not isinstance(f["plan_version_id"], str):
+        return "invalid_evidence"
+    if isinstance(position, bool) or not isinstance(position, int) or position < 0:
+        return "invalid_evidence"
+    if not isinstance(image, str) or len(image) > MAX_IMAGE_BASE64:
+        return "invalid_evidence"
+    try:
+        png = base64.b64decode(image, validate=True)
+        signed = SignatureRecord.from_json(f["record"])
+    except (ValueError, binascii.Error):
+        return "invalid_evidence"
+    if signed.id != str(m.record_id) or signed.case_id != str(m.case_id):
+        return "invalid_evidence"
+    if not png.startswith(PNG_MAGIC) or signature_problems(
+        signed, signed.plan_hash, png, signed.public_key
+    ):
+        return "invalid_evidence"
+    registered = batch.signing_key()
+    if registered is not None and registered != signed.public_key.hex():
+        return "unknown_signing_key"
+    return None
 
 
 def superseded(record: _Record, m: Mutation, device: str) -> tuple[bool, frozenset[str]]:

@@ -84,6 +84,18 @@ class Entity(StrEnum):
     MEETING = "meeting"
     AGREEMENT = "agreement"
     MEASUREMENT = "measurement"
+    # Evidence of a signed plan (models/signing.py): push-only and immutable, see below.
+    PLAN_VERSION = "plan_version"
+    PLAN_SIGNATURE = "plan_signature"
+
+
+# Push-only, immutable evidence: a frozen plan version (record id = the version id; fields
+# case_id, meeting_id, version, plan_hash, plan_json as the canonical JSON text, frozen_at) and a
+# signature on it (record id = the signature id; fields record as ``SignatureRecord.to_json()``,
+# plan_version_id, position, image as base64 PNG). The tablet queues them when a plan is signed;
+# the server keeps them (a different content for a kept id, or a delete: REJECTED ``frozen``) and
+# never sends them in a pull (an older app would fail on an unknown entity).
+PUSH_ONLY: frozenset[Entity] = frozenset({Entity.PLAN_VERSION, Entity.PLAN_SIGNATURE})
 
 
 class Op(StrEnum):

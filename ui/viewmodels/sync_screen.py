@@ -99,6 +99,18 @@ REASONS: dict[str, str] = {
         "This case was erased from the dossier server on request, so this change can no longer "
         "be sent. The case is removed from this device at the next sync."
     ),
+    "frozen": N_(
+        "The dossier server already keeps this signed plan or signature differently, and a "
+        "signed plan never changes. It stays on this device; ask the administrator to look at it."
+    ),
+    "unknown_signing_key": N_(
+        "This signature was made with another signing key than the one the dossier server knows "
+        "for this tablet. It stays on this device; ask the administrator to look at it."
+    ),
+    "invalid_evidence": N_(
+        "The dossier server could not check this signed plan or signature, so it did not keep "
+        "it. It stays on this device; ask the administrator to look at it."
+    ),
 }
 UNKNOWN_REASON = N_("The dossier server refused this change ({code}). It stays on this device.")
 
@@ -437,6 +449,8 @@ class SyncScreenViewModel:
             return _("a participant in the case of {name}").format(name=name)
         if entity == Entity.MEETING.value:
             return _("the MDO in the case of {name}").format(name=name)
+        if entity in (Entity.PLAN_VERSION.value, Entity.PLAN_SIGNATURE.value):
+            return _("the signed plan in the case of {name}").format(name=name)
         if entity == Entity.AGREEMENT.value:
             agreement = next((a for a in f.agreements if a.id == record_id), None)
             if agreement is not None:

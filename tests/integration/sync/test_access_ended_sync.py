@@ -58,8 +58,9 @@ def test_b_keeps_nothing_of_a_case_it_lost_and_keeps_its_other_cases(
     assert cycle.run_cycle(b).state is SyncState.SYNCED
     assert queries.case_file(b, shared.case.id).case.id == shared.case.id
 
-    # On B, offline: the plan is signed at the table (kept PDF too), an agreement is added to the
-    # shared case and one to B's own case; none of these reached the server yet.
+    # On B, offline: the plan is signed at the table (kept PDF too; the version and signatures are
+    # queued as evidence), an agreement is added to the shared case and one to B's own case; none
+    # of these reached the server yet.
     meeting = shared.meetings[0]
     ordered = sorted(shared.participants, key=lambda p: p.role is not ParticipantRole.RESIDENT)
     for i, p in enumerate(ordered):
@@ -92,7 +93,7 @@ def test_b_keeps_nothing_of_a_case_it_lost_and_keeps_its_other_cases(
         )
     )
     waiting_shared = _outbox_cases(b).count(shared.case.id)
-    assert waiting_shared == 1
+    assert waiting_shared == 1 + 1 + len(ordered)  # the agreement, the version, each signature
     gone_ids = ids_of_case(b, shared.case.id)
     own_before = queries.case_file(b, own.case.id)
     private_before = queries.case_file(b, private.case.id)

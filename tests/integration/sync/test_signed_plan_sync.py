@@ -1,9 +1,10 @@
 """A signed plan version is never overwritten by sync (issue #5), on SQLite and PostgreSQL.
 
-Plan versions and signatures are the device's own (models/signing.py): they never travel, and
-migration 0004's triggers refuse any UPDATE of a frozen version's evidence. What travels are the
-records the plan is made of. So when another professional on the case changes an agreement and
-the device that holds the signed plan pulls that change:
+Plan versions and signatures are the device's own (models/signing.py): they reach the dossier as
+push-only evidence but never come back in a pull, and migration 0004's triggers refuse any UPDATE
+of a frozen version's evidence. What travels both ways are the records the plan is made of. So
+when another professional on the case changes an agreement and the device that holds the signed
+plan pulls that change:
 
 - the pull applies it to the agreement (the live record), without a conflict or an error;
 - the signed version stays exactly as signed: the same version number, canonical JSON and hash,
@@ -132,7 +133,11 @@ def test_a_pulled_change_leaves_the_signed_plan_version_intact_and_asks_for_new_
     assert signing.signed_plan(a, meeting.id, 2).plan == current
     assert signing.plan_status(a, f.case.id, meeting.id).is_signed
 
-    # And A's next sync sends nothing of it (signatures are not sync entities) and changes nothing.
-    assert cycle.local_status(a).waiting == 0
+    # A's next sync sends version 2 and its signature (evidence for the dossier) and changes
+    # nothing here; B's pull brings it no plan version (push-only).
+    assert cycle.local_status(a).waiting == 2
     assert cycle.run_cycle(a).state is SyncState.SYNCED
+    assert cycle.local_status(a).waiting == 0
+    assert cycle.run_cycle(b).state is SyncState.SYNCED
+    assert signing.signed_versions(b, meeting.id) == []
     assert signing.signed_plan(a, meeting.id, 1).plan_hash == signed.plan_hash

@@ -234,6 +234,27 @@ def test_held_back_changes_are_listed_in_words_and_can_be_retried(store: CaseSto
     assert vm.result == "The change will be sent again with the next sync."
 
 
+def test_a_refused_signature_is_named_as_the_signed_plan(store: CaseStore) -> None:
+    vm = enrolled(store)
+    f = a_case_file()
+    store.add_case_files([f], today=TODAY, now=NOW)
+    with store.writing() as (conn, sealer):
+        signature = outbox.append(
+            conn,
+            sealer,
+            entity=ModelEntity.PLAN_SIGNATURE,
+            record_id=str(uuid.uuid4()),
+            case_id=f.case.id,
+            fields={},
+            now=NOW,
+        )
+        outbox.mark(conn, signature, state="held_back", reason="frozen")
+    vm.load()
+    [row] = vm.held_back
+    assert row.what == "A change to the signed plan in the case of Fenna de Bruijn-Özdemir"
+    assert row.reason == reason_sentence("frozen") != reason_sentence("unknown_signing_key")
+
+
 def conflict_on(store: CaseStore, *, mine: str, theirs: str) -> tuple[str, str]:
     """An agreement edited here whose ``what`` the server has another value for."""
     f = a_case_file()
