@@ -14,14 +14,18 @@ from server.models.types import metadata
 
 url = context.config.attributes["url"]
 engine = create_engine(url)
-with engine.connect() as connection:
-    context.configure(
-        connection=connection,
-        target_metadata=metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
-        compare_type=True,
-        transaction_per_migration=True,
-    )
-    with context.begin_transaction():
-        context.run_migrations()
-engine.dispose()
+try:
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+            transaction_per_migration=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+finally:
+    # Also when a migration refuses (0009 stops on duplicated event ids): the pooled connection
+    # would otherwise stay open until the engine is garbage collected.
+    engine.dispose()
