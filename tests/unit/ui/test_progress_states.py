@@ -7,6 +7,7 @@ off the UI loop; each test looks at the screen *while* that work runs, from insi
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from tests.support.flet_controls import texts_under
 from tests.support.memory_keyring import MemoryKeyring
 from ui.viewmodels.cases import CasesViewModel
 from ui.viewmodels.unlock import UnlockViewModel
+from ui.views import unlock as unlock_view
 from ui.views.cases import CasesView
 from ui.views.unlock import UnlockView
 
@@ -99,6 +101,51 @@ def test_a_wrong_passphrase_hides_the_progress_again(locked: CaseStore) -> None:
         assert screen.updates == [True, False]  # shown, then the message without the ring
         assert not _shown(screen.view.progress) and _shown(screen.view.error)
         assert not screen.view.button.disabled and not screen.view.passphrase.disabled
+    finally:
+        locked.close()
+
+
+def test_a_quick_unlock_shows_no_spinning_ring(locked: CaseStore) -> None:
+    screen = UnlockScreen(locked)
+    spinner_seen: list[bool] = []
+    screen.view.control.update = lambda: spinner_seen.append(  # type: ignore[method-assign]
+        _shown(screen.view.spinner)
+    )
+    try:
+        screen.submit(PASSPHRASE)  # the test store's key derivation takes milliseconds
+        assert screen.unlocked == 1
+        assert spinner_seen == [False] and not _shown(screen.view.spinner)
+    finally:
+        locked.close()
+
+
+@pytest.mark.parametrize("passphrase", [PASSPHRASE, "not the passphrase at all"])
+def test_a_slow_unlock_shows_the_spinning_ring_after_the_delay(
+    locked: CaseStore, monkeypatch: pytest.MonkeyPatch, passphrase: str
+) -> None:
+    monkeypatch.setattr(unlock_view, "SPINNER_DELAY_SECONDS", 0.05)
+    screen = UnlockScreen(locked)
+    spinner_seen: list[bool] = []
+    screen.view.control.update = lambda: spinner_seen.append(  # type: ignore[method-assign]
+        _shown(screen.view.spinner)
+    )
+    quick_unlock = screen.vm.unlock
+
+    def slow_unlock() -> bool:
+        time.sleep(0.4)  # a slow device: well past the delay
+        return quick_unlock()
+
+    screen.vm.unlock = slow_unlock  # type: ignore[method-assign]
+    try:
+        screen.submit(passphrase)
+        assert screen.during["progress"] is True
+        # First "Unlocking…" alone, then the ring added while it still runs.
+        assert spinner_seen[:2] == [False, True]
+        if passphrase == PASSPHRASE:
+            assert screen.unlocked == 1 and screen.progress_while_opening is True
+        else:  # refused: the message, without text or ring of progress
+            assert spinner_seen[2:] == [False] and not _shown(screen.view.spinner)
+            assert not _shown(screen.view.progress) and _shown(screen.view.error)
     finally:
         locked.close()
 
