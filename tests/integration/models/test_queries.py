@@ -15,9 +15,13 @@ from models import queries
 from models.deadlines import (
     DeadlineState,
     agreement_deadline,
+    case_meeting_deadline,
+    case_stage_of,
     deadline_urgency_key,
     meeting_deadline,
+    most_urgent,
 )
+from models.demo_data import demo_case_files
 from models.domain import AgreementStatus, CaseFile, CaseStage, NoMeetingDecision
 from models.errors import DamagedRecordError, RecordNotFoundError, ValidationError
 from models.store import CaseStore
@@ -245,3 +249,35 @@ def test_overdue_report_reads_covering_indexes(store: CaseStore) -> None:
     assert "SEARCH c USING COVERING INDEX ix_cases_awaiting_meeting" in meetings_plan
     # The index hands the rows over in report order: no sort step.
     assert "TEMP B-TREE" not in agreements_plan and "TEMP B-TREE" not in meetings_plan
+
+
+def test_summaries_follow_the_rules_of_each_whole_case_file(store: CaseStore) -> None:
+    """The list's SQL counts agree with the deadline rules applied to each full case file.
+
+    Demo data covers every stage (waiting, planned, held, agreements running, overdue, done,
+    cancelled, no MDO needed, closed); the list must say what the rules say of each case.
+    """
+    files = list(demo_case_files(120, today=TODAY, seed=7))
+    store.add_case_files(files, today=TODAY, now=NOW)
+    by_id = {f.case.id: f for f in files}
+
+    summaries = queries.case_summaries(store, today=TODAY)
+
+    assert sorted(s.case_id for s in summaries) == sorted(by_id)
+    assert {s.stage for s in summaries} >= {CaseStage.CONTACT, CaseStage.CLOSED}
+    for s in summaries:
+        f = by_id[s.case_id]
+        open_agreements = [a for a in f.agreements if a.status is AgreementStatus.OPEN]
+        assert s.resident_name == f.case.resident.name and not s.damaged
+        assert s.contact_date == f.case.contact_date
+        assert s.stage == case_stage_of(f)
+        assert s.meeting == case_meeting_deadline(f, today=TODAY)
+        assert s.open_agreements == len(open_agreements)
+        assert s.overdue_agreements == len([a for a in open_agreements if a.due_date < TODAY])
+        assert s.next_agreement == most_urgent(
+            agreement_deadline(due_date=a.due_date, status=a.status, done_on=None, today=TODAY)
+            for a in open_agreements
+        )
+    assert summaries == sorted(
+        summaries, key=lambda s: (deadline_urgency_key(s.most_urgent), s.case_id)
+    )
