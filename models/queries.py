@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, Table, select
 
 from models import records
+from models.crypto.sealing import Sealer
 from models.deadlines import (
     DUE_SOON_DAYS,
     MEETING_WINDOW_DAYS,
@@ -144,13 +145,7 @@ def case_summaries(store: CaseStore, *, today: date, search: str = "") -> list[C
         cursor = _driver_connection(conn).cursor()
         rows = cursor.execute(_CASE_SUMMARIES_SQL, {"today": today.isoformat()}).fetchall()
         cursor.close()
-        # Every name in one flat loop (see ``Sealer.open_texts``); None where damaged.
-        names = sealer.open_texts(
-            list(map(_RESIDENT_OF_CASE_ROW, rows)),
-            list(map(_NAME_OF_CASE_ROW, rows)),
-            table="residents",
-            column="name",
-        )
+        names = _resident_names(sealer, rows, _RESIDENT_OF_CASE_ROW, _NAME_OF_CASE_ROW)
     _log_damaged(map(_RESIDENT_OF_CASE_ROW, rows), names)
     fromisoformat = date.fromisoformat
     keyed: list[tuple[tuple[int, int], str, CaseSummary]] = []
@@ -294,18 +289,12 @@ def overdue(store: CaseStore, *, today: date, include_due_soon: bool = True) -> 
         agreement_rows = cursor.execute(_OVERDUE_AGREEMENTS_SQL, params).fetchall()
         meeting_rows = cursor.execute(_OVERDUE_MEETINGS_SQL, params).fetchall()
         cursor.close()
-        # The names, one per row, in one flat loop (the bulk of this report's cost).
-        row_names = sealer.open_texts(
-            list(map(_RESIDENT_OF_AGREEMENT, agreement_rows)),
-            list(map(_NAME_OF_AGREEMENT, agreement_rows)),
-            table="residents",
-            column="name",
+        # The names, one per row (the bulk of this report's cost).
+        row_names = _resident_names(
+            sealer, agreement_rows, _RESIDENT_OF_AGREEMENT, _NAME_OF_AGREEMENT
         )
-        meeting_names = sealer.open_texts(
-            list(map(_RESIDENT_OF_MEETING, meeting_rows)),
-            list(map(_NAME_OF_MEETING, meeting_rows)),
-            table="residents",
-            column="name",
+        meeting_names = _resident_names(
+            sealer, meeting_rows, _RESIDENT_OF_MEETING, _NAME_OF_MEETING
         )
     _log_damaged(
         chain(map(_RESIDENT_OF_AGREEMENT, agreement_rows), map(_RESIDENT_OF_MEETING, meeting_rows)),
@@ -352,6 +341,20 @@ def overdue(store: CaseStore, *, today: date, include_due_soon: bool = True) -> 
             bisect.insort(items, item, key=_report_order)
         return items
     return list(heapq.merge(items, meeting_items, key=_report_order))
+
+
+def _resident_names(
+    sealer: Sealer,
+    rows: list[Any],
+    resident_of: operator.itemgetter[Any],
+    name_of: operator.itemgetter[Any],
+) -> list[str | None]:
+    """Each row's resident name, in row order, ``None`` where damaged: one flat loop in C over
+    all rows (``Sealer.open_texts``); ``resident_of`` and ``name_of`` pick the resident id and the
+    sealed name out of a row."""
+    return sealer.open_texts(
+        list(map(resident_of, rows)), list(map(name_of, rows)), table="residents", column="name"
+    )
 
 
 def _log_damaged(resident_ids: Iterable[str], names: list[str | None]) -> None:
