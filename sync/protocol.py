@@ -74,7 +74,11 @@ PULL_FIELDS_SINCE: dict[str, int] = {"access_ended": 2, "returned": 3}
 MAX_REFETCH = 100  # released cases one pull may ask back; more wait for the next pull
 MAX_PUSH_BATCH = 500
 MAX_PULL_LIMIT = 1000
-MAX_SEQ = 2**63 - 1  # the largest sequence number a database BIGINT holds
+MAX_SEQ = 2**63 - 1  # the largest device sequence number (device_seq): stored as BIGINT
+# The largest server sequence number (cursor, audit event ids): the server's seq and id columns
+# are INTEGER, and PostgreSQL refuses a larger number compared with them (a DataError, which was
+# a 500). Two billion changes is far beyond one neighbourhood's dossier.
+MAX_SERVER_SEQ = 2**31 - 1
 
 
 class Entity(StrEnum):
@@ -167,8 +171,8 @@ class PushResponse(_Wire):
 
 class PullRequest(_Wire):
     protocol: int = PROTOCOL_VERSION
-    # The last server sequence number already received; sequence numbers are 64-bit on the server.
-    cursor: Annotated[int, Field(ge=0, le=MAX_SEQ)] = 0
+    # The last server sequence number already received (see MAX_SERVER_SEQ).
+    cursor: Annotated[int, Field(ge=0, le=MAX_SERVER_SEQ)] = 0
     limit: Annotated[int, Field(ge=1, le=MAX_PULL_LIMIT)] = 500
     # Closed cases this device let go of and wants back whole, because a change of them came
     # (version 3). Sent only when not empty (sync.client).

@@ -32,7 +32,7 @@ from server.authorisation import can_export_audit
 from server.errors import NotFound
 from server.limits import AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX
 from server.models.audit import AuditEvent, AuditEventPublic
-from sync.protocol import MAX_SEQ
+from sync.protocol import MAX_SERVER_SEQ
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
@@ -48,7 +48,11 @@ PageLimit = Annotated[
 ]
 After = Annotated[
     int,
-    Query(ge=0, le=MAX_SEQ, description="the previous page's ``next``; 0 (default) from the start"),
+    Query(
+        ge=0,
+        le=MAX_SERVER_SEQ,
+        description="the previous page's ``next``; 0 (default) from the start",
+    ),
 ]
 
 

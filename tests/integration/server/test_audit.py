@@ -145,7 +145,13 @@ def test_the_default_page_and_the_cap(world: World, engine: Engine) -> None:
     whole = world.client.get(url, params={"limit": AUDIT_PAGE_MAX}, headers=lead.headers)
     assert whole.status_code == 200 and whole.json()["next"] is None
     exports = len([r for r in _case_rows(engine, case) if r.action == "export"])
-    for params in ({"limit": AUDIT_PAGE_MAX + 1}, {"limit": 0}, {"after": -1}, {"after": 2**63}):
+    for params in (
+        {"limit": AUDIT_PAGE_MAX + 1},
+        {"limit": 0},
+        {"after": -1},
+        {"after": 2**31},
+        {"after": 2**63},
+    ):
         refused = world.client.get(url, params=params, headers=lead.headers)
         assert refused.status_code == 422, params
         body = refused.json()

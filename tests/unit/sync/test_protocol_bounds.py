@@ -10,17 +10,18 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from sync.protocol import MAX_SEQ, Mutation, PullRequest
+from sync.protocol import MAX_SEQ, MAX_SERVER_SEQ, Mutation, PullRequest
 
 
-@pytest.mark.parametrize("cursor", [0, 1, MAX_SEQ])
-def test_a_cursor_within_a_bigint_is_taken(cursor: int) -> None:
+@pytest.mark.parametrize("cursor", [0, 1, MAX_SERVER_SEQ])
+def test_a_cursor_within_the_server_seq_column_is_taken(cursor: int) -> None:
     assert PullRequest(cursor=cursor).cursor == cursor
 
 
-@pytest.mark.parametrize("cursor", [-1, MAX_SEQ + 1, 2**64])
-def test_a_cursor_outside_a_bigint_is_refused(cursor: int) -> None:
-    # Found by schemathesis: 2**63 reached SQLite and failed with an OverflowError (a 500).
+@pytest.mark.parametrize("cursor", [-1, MAX_SERVER_SEQ + 1, MAX_SEQ + 1, 2**64])
+def test_a_cursor_outside_the_server_seq_column_is_refused(cursor: int) -> None:
+    # Found by schemathesis: 2**63 reached SQLite and failed with an OverflowError (a 500), and
+    # 2**31 reached PostgreSQL's INTEGER seq columns and failed with a DataError (a 500).
     with pytest.raises(ValidationError):
         PullRequest(cursor=cursor)
 

@@ -29,7 +29,7 @@ from sync.client import DossierClient, Tokens
 from sync.protocol import (
     MAX_PULL_LIMIT,
     MAX_REFETCH,
-    MAX_SEQ,
+    MAX_SERVER_SEQ,
     Change,
     Entity,
     Op,
@@ -46,7 +46,9 @@ AUDIT_PATH = "/devices/me/audit-events"
 
 def test_a_pull_asking_for_the_most_cases_is_far_under_the_body_limit() -> None:
     most = PullRequest(
-        cursor=MAX_SEQ, limit=MAX_PULL_LIMIT, refetch=[uuid.uuid4() for _ in range(MAX_REFETCH)]
+        cursor=MAX_SERVER_SEQ,
+        limit=MAX_PULL_LIMIT,
+        refetch=[uuid.uuid4() for _ in range(MAX_REFETCH)],
     )
     size = len(most.model_dump_json().encode())
     assert size < Settings().max_body_bytes // 10, size
