@@ -148,7 +148,7 @@ def case_summaries(store: CaseStore, *, today: date, search: str = "") -> list[C
         names = _resident_names(sealer, rows, _RESIDENT_OF_CASE_ROW, _NAME_OF_CASE_ROW)
     _log_damaged(map(_RESIDENT_OF_CASE_ROW, rows), names)
     fromisoformat = date.fromisoformat
-    keyed: list[tuple[tuple[int, int], str, CaseSummary]] = []
+    summaries: list[CaseSummary] = []
     for row, name in zip(rows, names, strict=True):
         if needle and (name is None or needle not in name.casefold()):
             continue
@@ -178,7 +178,6 @@ def case_summaries(store: CaseStore, *, today: date, search: str = "") -> list[C
             closed_on=closed_on,
             today=today,
         )
-        key = deadline_urgency_key(meeting)
         next_agreement = None
         if next_due is not None:
             next_agreement = agreement_deadline(
@@ -187,31 +186,28 @@ def case_summaries(store: CaseStore, *, today: date, search: str = "") -> list[C
                 done_on=None,
                 today=today,
             )
-            key = min(key, deadline_urgency_key(next_agreement))  # the most urgent one's key
-        summary = CaseSummary(
-            case_id=case_id,
-            resident_name=name,
-            contact_date=contact_date,
-            stage=case_stage(
-                closed_on=closed_on,
-                no_meeting_decided_on=no_meeting_on,
-                meetings_planned=bool(planned_n),
-                meeting_held=held_on is not None,
+        summaries.append(
+            CaseSummary(
+                case_id=case_id,
+                resident_name=name,
+                contact_date=contact_date,
+                stage=case_stage(
+                    closed_on=closed_on,
+                    no_meeting_decided_on=no_meeting_on,
+                    meetings_planned=bool(planned_n),
+                    meeting_held=held_on is not None,
+                    open_agreements=open_count,
+                    any_agreements=bool(any_n),
+                ),
+                meeting=meeting,
                 open_agreements=open_count,
-                any_agreements=bool(any_n),
-            ),
-            meeting=meeting,
-            open_agreements=open_count,
-            overdue_agreements=overdue_n or 0,
-            next_agreement=next_agreement,
-            damaged=name is None,
+                overdue_agreements=overdue_n or 0,
+                next_agreement=next_agreement,
+                damaged=name is None,
+            )
         )
-        keyed.append((key, case_id, summary))
-    keyed.sort(key=_URGENCY_THEN_ID)
-    return [entry[2] for entry in keyed]
-
-
-_URGENCY_THEN_ID = operator.itemgetter(0, 1)
+    summaries.sort(key=lambda s: (deadline_urgency_key(s.most_urgent), s.case_id))
+    return summaries
 
 
 class OverdueKind(StrEnum):
