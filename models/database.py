@@ -1,8 +1,7 @@
 """The SQLite file: engine with the durability pragmas, and schema migrations.
 
-- WAL journal with ``synchronous=FULL``: with NORMAL a commit may roll back after power loss, and a
-  professional must never lose a meeting because the tablet's battery died.
-- ``foreign_keys=ON``: SQLite leaves them off unless asked, per connection.
+- The connection settings (WAL with ``synchronous=FULL``, foreign keys on) are
+  ``models.store_file.apply_pragmas``: the app's start opens the same file without SQLAlchemy.
 - A write the device refuses (storage full, read-only, an I/O error) is raised as
   ``models.errors.StorageError`` with a message for the person at the screen, instead of SQLite's
   ``OperationalError``; the transaction has rolled back, so nothing is half-saved.
@@ -20,33 +19,22 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.pool import QueuePool
 
-from models.errors import StorageError, StorageProblem
+from models.store_file import VERSIONS_DIR as VERSIONS_DIR  # re-exported for tests and tools
+from models.store_file import apply_pragmas, storage_error, stored_revision
+from models.store_file import newest_revision_file as newest_revision_file
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-VERSIONS_DIR = MIGRATIONS_DIR / "versions"
+MIGRATIONS_DIR = VERSIONS_DIR.parent
 
 
 def _set_pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
-    # Python's sqlite3 only opens a transaction before INSERT/UPDATE/DELETE, so reads and DDL
-    # would run outside it. Take control instead (SQLAlchemy's documented pysqlite recipe): the
-    # driver stays in autocommit and ``_begin`` issues BEGIN whenever SQLAlchemy starts one.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    # 16 MiB page cache (default 2 MiB): the "my cases" query reads every case row, and re-reading
-    # pages from the OS on each refresh made the list twice as slow at 10,000 cases.
-    cursor.execute("PRAGMA cache_size=-16384")
-    cursor.close()
+    apply_pragmas(dbapi_connection)
 
 
 def make_engine(path: Path) -> Engine:
@@ -60,23 +48,9 @@ def make_engine(path: Path) -> Engine:
     return engine
 
 
-# SQLite's primary result codes (an extended code carries one in its low byte).
-_STORAGE_PROBLEMS = {
-    sqlite3.SQLITE_FULL: StorageProblem.FULL,
-    sqlite3.SQLITE_READONLY: StorageProblem.READ_ONLY,
-    sqlite3.SQLITE_IOERR: StorageProblem.FAILING,
-}
-
-
 def _storage_error(context: ExceptionContext) -> BaseException | None:
     """Raise a refused write as ``StorageError`` (SQLAlchemy raises what this returns)."""
-    original = context.original_exception
-    code = getattr(original, "sqlite_errorcode", None)
-    if isinstance(original, sqlite3.Error) and isinstance(code, int):
-        problem = _STORAGE_PROBLEMS.get(code & 0xFF)
-        if problem is not None:
-            return StorageError(problem)
-    return None
+    return storage_error(context.original_exception)
 
 
 def _begin(connection: Connection) -> None:
@@ -100,27 +74,12 @@ def head_revision() -> str:
     return head
 
 
-def newest_revision_file() -> str:
-    """The newest revision from the file names alone: ``0011_outbox_autoincrement.py`` is "0011".
-
-    Cheap enough for every start; ``tests/integration/models/test_migrations.py`` checks that it
-    agrees with ``head_revision`` and that every file's revision id is its prefix.
-    """
-    prefixes = [p.name[:4] for p in VERSIONS_DIR.glob("[0-9][0-9][0-9][0-9]_*.py")]
-    assert prefixes, "no migrations found"
-    return max(prefixes)
-
-
 def current_revision(engine: Engine) -> str | None:
     """The revision the store's schema is at (``None`` for an empty file), without Alembic."""
     with engine.connect() as connection:
-        has_table = connection.execute(
-            text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'")
-        ).first()
-        if has_table is None:
-            return None
-        row = connection.execute(text("SELECT version_num FROM alembic_version")).first()
-        return None if row is None else str(row[0])
+        raw = connection.connection.driver_connection
+        assert isinstance(raw, sqlite3.Connection)
+        return stored_revision(raw)
 
 
 def upgrade(engine: Engine) -> None:

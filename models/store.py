@@ -26,7 +26,6 @@ import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -36,7 +35,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from models import changes, database, outbox, records, sync_state
 from models.calendar import today_in_amsterdam
-from models.crypto import backoff, device_secret, kdf, keywrap
+from models.crypto import device_secret, kdf, keywrap
 from models.crypto.sealing import DataKey, Sealer
 from models.datafolder import STORE_FILENAME as STORE_FILENAME
 from models.domain import (
@@ -52,15 +51,14 @@ from models.domain import (
 from models.errors import (
     DamagedRecordError,
     KeukentafelError,
-    LockedError,
     RecordNotFoundError,
     StoreExistsError,
-    StoreNotFoundError,
-    WrongPassphraseError,
 )
 from models.i18n import _
 from models.organisations import DEFAULT_ORGANISATIONS
 from models.signing_tables import PlanSignatureRow
+from models.store_file import StoreFile
+from models.store_file import UnlockStatus as UnlockStatus
 from models.tables import (
     AgreementRow,
     CaseRow,
@@ -135,20 +133,14 @@ class ParticipantInUseError(KeukentafelError):
         self.reason = reason
 
 
-@dataclass(frozen=True, slots=True)
-class UnlockStatus:
-    failures: int
-    retry_at: datetime | None  # None: an attempt is allowed now
-
-
 class CaseStore:
     """One device's encrypted case file. Construct with ``create`` or ``open``."""
 
-    def __init__(self, path: Path, engine: Engine, store_id: str) -> None:
-        self.path = path
+    def __init__(self, engine: Engine, file: StoreFile) -> None:
+        self.path = file.path
         self.engine = engine
-        self.store_id = store_id
-        self._sealer: Sealer | None = None
+        self.file = file  # the key, the lock state and the back-off (models.store_file)
+        self.store_id = file.store_id
         # Stamps queued changes with the device time (audit information for the server, never a
         # rule: rules take ``today``). Replace it in tests.
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
@@ -221,136 +213,61 @@ class CaseStore:
         os.replace(partial, path)
         for leftover in _sqlite_files(partial):
             leftover.unlink(missing_ok=True)
-        store = cls(path, database.make_engine(path), store_id)
-        store._sealer = Sealer(data_key)
+        store = cls.on_file(_open_file(path))
+        store.file.adopt(Sealer(data_key))
         return store
 
     @classmethod
     def open(cls, path: Path) -> CaseStore:
         """Open an existing store, locked. Brings its schema up to date first."""
-        if not path.exists():
-            raise StoreNotFoundError()
+        file = StoreFile.open(path)  # raises StoreNotFoundError
+        if file is not None:
+            return cls.on_file(file)
         engine = database.make_engine(path)
-        database.upgrade(engine)
-        with engine.connect() as conn:
-            store_id = conn.execute(select(META.c.value).where(META.c.key == "store_id")).scalar()
-        if store_id is None:
+        try:
+            database.upgrade(engine)
+            return cls(engine, _open_file(path))
+        except BaseException:
             engine.dispose()
-            raise StoreNotFoundError()
-        return cls(path, engine, store_id)
+            raise
+
+    @classmethod
+    def on_file(cls, file: StoreFile) -> CaseStore:
+        """The whole store over a file opened (and maybe unlocked) by ``StoreFile.open``: the app
+        unlocks and draws My cases with the file alone, and builds this afterwards."""
+        return cls(database.make_engine(file.path), file)
 
     def close(self) -> None:
-        self.lock()
+        self.file.close()
         self.engine.dispose()
 
     @property
     def is_locked(self) -> bool:
-        return self._sealer is None
+        return self.file.is_locked
 
     @property
     def passphrase_only(self) -> bool:
         """True when only the passphrase protects the key (no OS key store): warn the user."""
-        with self.engine.connect() as conn:
-            required = conn.execute(
-                select(ENVELOPES.c.device_secret_required).where(ENVELOPES.c.is_current)
-            ).scalar_one()
-        return not required
+        return self.file.passphrase_only
 
     def unlock_status(self, *, now: datetime) -> UnlockStatus:
-        failures, last = self._read_failures()
-        retry_at = backoff.unlock_allowed_at(failures, last)
-        return UnlockStatus(failures, retry_at if retry_at and retry_at > now else None)
+        return self.file.unlock_status(now=now)
 
     def unlock(self, passphrase: str, *, now: datetime) -> None:
-        failures, last = self._read_failures()
-        backoff.check_unlock_allowed(failures, last, now)
-        try:
-            keys = self._unwrap_all(passphrase)
-        except WrongPassphraseError:
-            failures += 1
-            self._write_failures(failures, now)
-            log.info("unlock refused (failure %d)", failures)
-            raise WrongPassphraseError(failures) from None
-        if failures:
-            self._write_failures(0, None)
-        current = next(k for k, is_current in keys if is_current)
-        self._sealer = Sealer({k.key_id: k for k, _ in keys}, current=current.key_id)
+        self.file.unlock(passphrase, now=now)
 
     def lock(self) -> None:
-        if self._sealer is not None:
-            self._sealer.wipe()
-        self._sealer = None
+        self.file.lock()
 
     def change_passphrase(self, old: str, new: str, *, now: datetime) -> None:
         """Re-wrap every data key under ``new``. Counts as an unlock attempt with ``old``."""
-        failures, last = self._read_failures()
-        backoff.check_unlock_allowed(failures, last, now)
-        with self.engine.connect() as conn:
-            requires_secret = bool(
-                conn.execute(
-                    select(ENVELOPES.c.device_secret_required).where(ENVELOPES.c.is_current)
-                ).scalar_one()
-            )
-        keywrap.check_passphrase(new, has_device_secret=requires_secret)
-        try:
-            keys = self._unwrap_all(old)
-        except WrongPassphraseError:
-            self._write_failures(failures + 1, now)
-            raise WrongPassphraseError(failures + 1) from None
-        secret = device_secret.load_device_secret(self.store_id) if requires_secret else None
-        params = kdf.default_params()
-        kek = keywrap.combine(kdf.derive(new, params), secret)
-        with self.engine.begin() as conn:
-            for key, _ in keys:
-                conn.execute(
-                    update(ENVELOPES)
-                    .where(ENVELOPES.c.key_id == key.key_id.hex())
-                    .values(
-                        wrapped_key=keywrap.wrap(kek, key, store_id=self.store_id),
-                        kdf_params=params.to_json(),
-                    )
-                )
-            conn.execute(update(UNLOCK_STATE).values(failures=0, last_failure_at=None))
-
-    def _unwrap_all(self, passphrase: str) -> list[tuple[DataKey, bool]]:
-        with self.engine.connect() as conn:
-            envelopes = conn.execute(select(ENVELOPES)).mappings().all()
-        secret: bytes | None = None
-        if any(e["device_secret_required"] for e in envelopes):
-            secret = device_secret.load_device_secret(self.store_id)
-        keys: list[tuple[DataKey, bool]] = []
-        keks: dict[tuple[str, bool], bytes] = {}
-        for envelope in envelopes:
-            cache_key = (envelope["kdf_params"], envelope["device_secret_required"])
-            if cache_key not in keks:
-                try:
-                    params = kdf.KdfParams.from_json(envelope["kdf_params"])
-                except ValueError:  # tampered or corrupt: refuse rather than derive weakly
-                    raise DamagedRecordError(
-                        "key_envelopes", envelope["key_id"], "kdf_params"
-                    ) from None
-                used_secret = secret if envelope["device_secret_required"] else None
-                keks[cache_key] = keywrap.combine(kdf.derive(passphrase, params), used_secret)
-            key = keywrap.unwrap(keks[cache_key], envelope["wrapped_key"], store_id=self.store_id)
-            keys.append((key, bool(envelope["is_current"])))
-        return keys
-
-    def _read_failures(self) -> tuple[int, datetime | None]:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(UNLOCK_STATE)).mappings().one()
-        return int(row["failures"]), row["last_failure_at"]
-
-    def _write_failures(self, failures: int, at: datetime | None) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(update(UNLOCK_STATE).values(failures=failures, last_failure_at=at))
+        self.file.change_passphrase(old, new, now=now)
 
     # -- access for queries --------------------------------------------------------------------
 
     @property
     def sealer(self) -> Sealer:
-        if self._sealer is None:
-            raise LockedError()
-        return self._sealer
+        return self.file.sealer
 
     @contextmanager
     def reading(self) -> Iterator[tuple[Connection, Sealer]]:
@@ -409,6 +326,7 @@ class CaseStore:
                 assert raw is not None
                 raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # outside any transaction
         finally:
+            self.file.close()
             self.engine.dispose()
             for part in _sqlite_files(self.path):
                 part.unlink(missing_ok=True)
@@ -744,6 +662,13 @@ def _validate_case_file(f: CaseFile, *, today: date) -> None:
         validate_agreement(a, meeting_date=meeting_dates[a.meeting_id], participant_ids=ids)
     for measurement in f.measurements:
         validate_measurement(measurement)
+
+
+def _open_file(path: Path) -> StoreFile:
+    file = StoreFile.open(path)
+    if file is None:  # only after a migration that did not reach the newest revision
+        raise RuntimeError("store schema is not at the newest revision")
+    return file
 
 
 def _sqlite_files(db: Path) -> list[Path]:

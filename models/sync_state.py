@@ -43,6 +43,7 @@ data flows from models to sync, never back.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -53,7 +54,7 @@ from sqlalchemy import table as sa_table
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel
 
-from models import caseload, changes, outbox, records
+from models import caseload, changes, outbox, records, store_file
 from models.changes import Entity, JsonValue
 from models.crypto.sealing import Sealer
 from models.domain import Case, Meeting
@@ -166,8 +167,9 @@ def load_account(conn: Connection, sealer: Sealer) -> SyncAccount | None:
 
 def account_role(conn: Connection) -> str | None:
     """The enrolled account's role (readable without unlocking secrets); None when unknown."""
-    role: str | None = conn.execute(select(ACCOUNT.c.role).where(ACCOUNT.c.id == ROW_ID)).scalar()
-    return role
+    raw = conn.connection.driver_connection
+    assert isinstance(raw, sqlite3.Connection)
+    return store_file.account_role(raw)  # one query for both ways into the file
 
 
 def save_role(conn: Connection, role: str | None) -> None:

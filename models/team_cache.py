@@ -26,12 +26,12 @@ from sqlmodel import Field, SQLModel
 from models import sync_state
 from models.crypto.sealing import Sealer
 from models.errors import DamagedRecordError
+from models.store_file import TEAM_LEAD_ROLE as TEAM_LEAD_ROLE  # the server's Role.TEAM_LEAD
 from sync.team_protocol import MonitoringFigures, OverdueReport
 
 log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
-TEAM_LEAD_ROLE = "team_lead"  # the server's Role.TEAM_LEAD
 
 
 class CacheKind(StrEnum):

@@ -25,13 +25,10 @@ import flet as ft
 from models.calendar import today_in_amsterdam
 from models.errors import KeukentafelError, StorageError
 from models.i18n import _, current_language, set_language
-from models.profile import load_profile
-from models.store import CaseStore
 from ui.error_guard import install_error_guard
 from ui.launch import trace
 from ui.viewmodels import preferences
 from ui.viewmodels.cases import CasesViewModel
-from ui.viewmodels.first_run import FirstRunViewModel
 from ui.viewmodels.session import (
     CASE_SCREENS,
     IDLE_LOCK_VARIABLE,
@@ -42,10 +39,11 @@ from ui.viewmodels.session import (
 from ui.viewmodels.unlock import UnlockViewModel
 from ui.views.cases import CasesView
 from ui.views.common import TOUCH, form_view, icon_button, is_tablet, message
-from ui.views.first_run import FirstRunView
 from ui.views.unlock import UnlockView
 
 if TYPE_CHECKING:
+    from models.store import CaseStore
+    from models.store_file import StoreFile
     from sync.cycle import SyncStatus
     from ui.background_sync import BackgroundSync
     from ui.views.settings import SettingsView
@@ -178,6 +176,9 @@ class Shell:
         self.page.locale_configuration = locale_configuration(current_language())
         width = self.page.width
         if screen is Screen.FIRST_RUN:
+            from ui.viewmodels.first_run import FirstRunViewModel  # with the store: not at start
+            from ui.views.first_run import FirstRunView
+
             first = FirstRunView(
                 FirstRunViewModel(self.session.path, clock=self.session.clock),
                 width=width,
@@ -191,9 +192,8 @@ class Shell:
                 self.notice = None
             view = form_view("/setup", form)
         elif screen is Screen.UNLOCK:
-            store = self._store()
             self.unlock_view = UnlockView(
-                UnlockViewModel(store, clock=self.session.clock),
+                UnlockViewModel(self._file(), clock=self.session.clock),
                 width=width,
                 on_unlocked=self._unlocked,
             )
@@ -292,7 +292,9 @@ class Shell:
         )
 
     def _body(self, screen: Screen) -> tuple[str, ft.Control]:
-        store = self._store()
+        if screen is Screen.CASES:
+            return self._cases_body()
+        store = self._store()  # every other screen works on the whole store
         width = self.page.width
         case_id = self.session.case_id
         if screen is Screen.SETTINGS:
@@ -381,9 +383,13 @@ class Shell:
             return _("Dossier server"), self._sync_screen(store)
         if screen is Screen.TEAM:  # the session lets only a team lead get here
             return _("Team"), self._team_screen(store)
+        return self._cases_body()
+
+    def _cases_body(self) -> tuple[str, ft.Control]:
+        """My cases, read through the file alone (models.case_list): no SQLAlchemy at start."""
         cases_vm, self._cases_ready = self._cases_ready, None
         cases = CasesView(
-            cases_vm if cases_vm is not None else CasesViewModel(store, today=_today),
+            cases_vm if cases_vm is not None else CasesViewModel(self._file(), today=_today),
             on_activity=self.session.touch,
             on_open=self._open_case,
             on_new=self._new_contact,
@@ -408,6 +414,8 @@ class Shell:
         return team.control
 
     def _organisation_id(self) -> str | None:
+        from models.profile import load_profile
+
         try:
             profile = load_profile(self._store())
         except KeukentafelError:
@@ -416,13 +424,13 @@ class Shell:
 
     def _apply_preferences(self) -> None:
         """The language and auto-lock time chosen in settings, kept in the store (plaintext)."""
-        store = self.session.store
-        if store is None:
+        file = self.session.file
+        if file is None:
             return
-        language = preferences.stored_language(store)
+        language = preferences.stored_language(file)
         if language:
             set_language(language)
-        timeout = preferences.stored_idle_lock(store)
+        timeout = preferences.stored_idle_lock(file)
         if timeout is not None and not os.environ.get(IDLE_LOCK_VARIABLE):
             self.session.idle.timeout = timeout
 
@@ -430,6 +438,11 @@ class Shell:
         store = self.session.store
         assert store is not None, "screen needs a store"
         return store
+
+    def _file(self) -> StoreFile:
+        file = self.session.file
+        assert file is not None, "screen needs a store"
+        return file
 
     # -- events ----------------------------------------------------------------------------
 
@@ -446,7 +459,7 @@ class Shell:
         trace("unlocked")
         self.session.unlocked()
         if self.session.screen is Screen.CASES:
-            cases = CasesViewModel(self._store(), today=_today)
+            cases = CasesViewModel(self._file(), today=_today)
             try:
                 await asyncio.to_thread(cases.load)
             except Exception as error:  # drawn as before: the list reads (and reports) it again
@@ -581,6 +594,7 @@ class Shell:
         while not self._app_drawn:
             await asyncio.sleep(APP_DRAWN_CHECK_SECONDS)
         await asyncio.sleep(SYNC_START_DELAY)
+        await asyncio.to_thread(self._load_store)
         await asyncio.to_thread(_warm_screens)
         background = await self._background()
         while True:
@@ -590,6 +604,14 @@ class Shell:
                 log.warning("background sync failed: %s", type(error).__name__)
             self._show_sync_status()  # also moves "synced N minutes ago" on
             await asyncio.sleep(SYNC_CHECK_SECONDS)
+
+    def _load_store(self) -> None:
+        """Build the whole store on the unlocked file (SQLAlchemy and the tables load now), so the
+        first screen after My cases does not wait for it; run off the UI loop."""
+        try:
+            _ = self.session.store
+        except Exception as error:  # the screen that needs it reports it properly
+            log.warning("loading the store in the background failed: %s", type(error).__name__)
 
     async def _sync_now(self) -> SyncStatus | None:
         return await (await self._background()).sync_now()

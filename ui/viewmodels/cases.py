@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from models import queries
+from models import case_list
+from models.case_list import CaseSummary
 from models.deadlines import DeadlineState
 from models.domain import CaseStage
 from models.i18n import N_, _, ngettext
-from models.queries import CaseSummary
-from models.store import CaseStore
+from models.store_file import StoreFile
 
 
 class CaseFilter(StrEnum):
@@ -145,7 +145,7 @@ PAGE_SIZE = 30
 
 @dataclass
 class CasesViewModel:
-    store: CaseStore
+    file: StoreFile  # the list reads through the file alone (models.case_list)
     today: Callable[[], date]
     search: str = ""
     case_filter: CaseFilter = CaseFilter.OPEN
@@ -156,7 +156,7 @@ class CasesViewModel:
 
     def load(self) -> None:
         """Read every case once; search and filters then work on this list."""
-        self._all = queries.case_summaries(self.store, today=self.today())
+        self._all = case_list.case_summaries(self.file, today=self.today())
         self._apply()
         self.loaded = True
 
@@ -219,7 +219,7 @@ class CasesViewModel:
         return _(FILTER_LABELS[case_filter])
 
     def _apply(self) -> None:
-        # The same matching as ``queries.case_summaries(search=...)``, without opening every name
+        # The same matching as ``case_list.case_summaries(search=...)``, without opening every name
         # again on each key press. Rows (texts, badges) are made only for the tiles drawn.
         needle = self.search.casefold().strip()
         self._matching = [

@@ -3,19 +3,27 @@
 Screens follow from the store's state, never from a URL: no store yet -> first run; a locked store
 -> unlock; unlocked -> the app. A guard like this cannot be skipped by typing a route.
 The clock is injected, so the idle lock is tested without waiting.
+
+The session opens the store as a ``StoreFile`` (``models.store_file``: ``sqlite3`` and the key,
+no SQLAlchemy): unlocking, the preferences, the navigation and My cases need no more. The whole
+``CaseStore`` is built on that file when a screen first asks for ``store`` (the app does it in the
+background once My cases is drawn), sharing its key and lock: locking one locks both.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from models import device_audit
-from models.store import CaseStore
-from models.team_cache import is_team_lead
+from models.store_file import TEAM_LEAD_ROLE, StoreFile
+
+if TYPE_CHECKING:  # the store loads when first used (see the module docstring)
+    from models.store import CaseStore
 
 Clock = Callable[[], datetime]
 
@@ -79,21 +87,50 @@ class AppSession:
     def __init__(self, path: Path, *, clock: Clock, idle_lock: timedelta = DEFAULT_IDLE_LOCK):
         self.path = path
         self.clock = clock
-        self.store: CaseStore | None = None
+        self.file: StoreFile | None = None
+        self._store: CaseStore | None = None
+        self._building = threading.Lock()  # the UI and a background task may both ask for it
         self.idle = IdleTimer(idle_lock, clock)
         self._destination = Screen.CASES
         self.case_id: str | None = None
 
     def start(self) -> None:
-        """Open the store (locked) if there is one; brings its schema up to date."""
-        if self.store is None and self.path.exists():
-            self.store = CaseStore.open(self.path)
+        """Open the store's file (locked) if there is one; an older schema is migrated first."""
+        if self.file is None and self.path.exists():
+            file = StoreFile.open(self.path)
+            if file is None:  # not the newest schema: the whole store migrates it
+                from models.store import CaseStore
+
+                self.store = CaseStore.open(self.path)
+            else:
+                self.file = file
+
+    @property
+    def store(self) -> CaseStore | None:
+        """The whole store, built on the open file when first asked for; None before first run."""
+        if self._store is None and self.file is not None:
+            with self._building:
+                if self._store is None and self.file is not None:
+                    from models.store import CaseStore
+
+                    self._store = CaseStore.on_file(self.file)
+        return self._store
+
+    @store.setter
+    def store(self, store: CaseStore | None) -> None:
+        self._store = store
+        self.file = store.file if store is not None else None
+
+    @property
+    def store_loaded(self) -> bool:
+        """Whether the whole store is built already (``store`` would not have to load it)."""
+        return self._store is not None
 
     @property
     def screen(self) -> Screen:
-        if self.store is None:
+        if self.file is None:
             return Screen.FIRST_RUN
-        if self.store.is_locked:
+        if self.file.is_locked:
             return Screen.UNLOCK
         if self._destination is Screen.TEAM and not self.is_team_lead():
             return Screen.CASES  # the role was taken away meanwhile
@@ -101,10 +138,7 @@ class AppSession:
 
     def is_team_lead(self) -> bool:
         """The enrolled account has the team-lead role (as the server said at the last login)."""
-        if self.store is None:
-            return False
-        with self.store.engine.connect() as conn:
-            return is_team_lead(conn)
+        return self.file is not None and self.file.account_role() == TEAM_LEAD_ROLE
 
     def destinations(self) -> tuple[Screen, ...]:
         """The navigation's destinations, in order: a professional never sees the team views."""
@@ -140,8 +174,12 @@ class AppSession:
         self.touch()
 
     def _record_read(self, case_id: str) -> None:
-        if self.store is not None and not self.store.is_locked:
-            device_audit.case_opened_soon(self.store, case_id)
+        if self.file is not None and not self.file.is_locked:
+            from models import device_audit  # with the store
+
+            store = self.store
+            assert store is not None
+            device_audit.case_opened_soon(store, case_id)
 
     def created(self, store: CaseStore) -> None:
         self.store = store
@@ -164,17 +202,19 @@ class AppSession:
         self.idle.touch()
 
     def lock(self) -> None:
-        if self.store is not None:
-            self.store.lock()
+        if self.file is not None:
+            self.file.lock()
 
     def lock_if_idle(self) -> bool:
         """Lock when the idle time ran out. True when this call locked the store."""
-        if self.store is None or self.store.is_locked or not self.idle.expired():
+        if self.file is None or self.file.is_locked or not self.idle.expired():
             return False
         self.lock()
         return True
 
     def close(self) -> None:
-        if self.store is not None:
-            self.store.close()
-            self.store = None
+        if self._store is not None:
+            self._store.close()  # closes its file too
+        elif self.file is not None:
+            self.file.close()
+        self.store = None

@@ -93,7 +93,7 @@ class SettingsViewModel:
     def set_language(self, language: str) -> None:
         """Switch the whole app's language now, and remember it on this device."""
         set_language(language)
-        preferences.save_language(self.store, language)
+        preferences.save_language(self.store.file, language)
 
     @property
     def idle_lock_choices(self) -> list[tuple[int, str]]:
@@ -104,7 +104,7 @@ class SettingsViewModel:
 
     def set_idle_lock(self, seconds: int) -> None:
         self.idle_lock = max(timedelta(seconds=seconds), MIN_IDLE_LOCK)
-        preferences.save_idle_lock(self.store, self.idle_lock)
+        preferences.save_idle_lock(self.store.file, self.idle_lock)
 
     # -- organisations ----------------------------------------------------------------------
 

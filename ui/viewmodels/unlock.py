@@ -13,7 +13,7 @@ from models.errors import (
     WrongPassphraseError,
 )
 from models.i18n import _
-from models.store import CaseStore
+from models.store_file import StoreFile
 from ui.viewmodels.session import Clock
 
 
@@ -29,7 +29,7 @@ def retry_text(retry_at: datetime) -> str:
 
 @dataclass
 class UnlockViewModel:
-    store: CaseStore
+    file: StoreFile  # the store's file: unlocking needs no more (models.store_file)
     clock: Clock
     passphrase: str = ""
     error: str | None = None
@@ -39,7 +39,7 @@ class UnlockViewModel:
 
     def refresh(self) -> None:
         """Read the persisted back-off: after a restart the wait still shows."""
-        status = self.store.unlock_status(now=self.clock())
+        status = self.file.unlock_status(now=self.clock())
         self.retry_at = status.retry_at
         self.failures = status.failures
 
@@ -61,7 +61,7 @@ class UnlockViewModel:
             self.error = _("Type your passphrase or PIN.")
             return False
         try:
-            self.store.unlock(passphrase, now=self.clock())
+            self.file.unlock(passphrase, now=self.clock())
         except WrongPassphraseError as error:
             self.error = error.message
         except UnlockBackoffError:

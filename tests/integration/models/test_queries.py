@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from models import queries
+from models import case_list, queries
 from models.deadlines import (
     DeadlineState,
     agreement_deadline,
@@ -138,6 +138,7 @@ def test_moved_ciphertext_marks_rows_damaged_and_keeps_the_list(
     moved = _swap_names(store_path)
 
     rows = queries.case_summaries(store, today=TODAY)
+    assert case_list.case_summaries(store.file, today=TODAY) == rows  # the app's start: the same
     assert len(rows) == 3
     damaged = [r for r in rows if r.damaged]
     assert len(damaged) == 2 and all(r.resident_name is None for r in damaged)
@@ -280,4 +281,9 @@ def test_summaries_follow_the_rules_of_each_whole_case_file(store: CaseStore) ->
         )
     assert summaries == sorted(
         summaries, key=lambda s: (deadline_urgency_key(s.most_urgent), s.case_id)
+    )
+    # The app's start reads the same list through the file alone (models.case_list): the same.
+    assert case_list.case_summaries(store.file, today=TODAY) == summaries
+    assert case_list.case_summaries(store.file, today=TODAY, search="a") == queries.case_summaries(
+        store, today=TODAY, search="a"
     )

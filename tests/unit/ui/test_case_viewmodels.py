@@ -374,7 +374,7 @@ def test_my_cases_shows_the_next_deadline(store: CaseStore) -> None:
     waiting = fresh_case(store)
     running = a_case_file(name="Bram de Boer", contact=TODAY - timedelta(days=5), held_on=TODAY)
     store.add_case_files([running], today=TODAY, now=NOW)
-    vm = CasesViewModel(store, today=lambda: TODAY)
+    vm = CasesViewModel(store.file, today=lambda: TODAY)
     vm.load()
     rows = {r.case_id: r for r in vm.rows}
     assert rows[waiting].next_deadline == "MDO uiterlijk 02-12-2026"
@@ -392,7 +392,7 @@ def test_language_switches_live_and_is_remembered(store: CaseStore) -> None:
     try:
         vm.set_language("en")
         assert current_language() == "en" and vm.idle_lock_text == "5 minutes"
-        assert preferences.stored_language(store) == "en"
+        assert preferences.stored_language(store.file) == "en"
     finally:
         set_language("nl")
 
@@ -400,12 +400,12 @@ def test_language_switches_live_and_is_remembered(store: CaseStore) -> None:
 def test_auto_lock_time_is_remembered(store: CaseStore) -> None:
     vm = SettingsViewModel(store, idle_lock=timedelta(minutes=5))
     assert (300, "5 minuten") in vm.idle_lock_choices
-    assert preferences.stored_idle_lock(store) is None
+    assert preferences.stored_idle_lock(store.file) is None
     vm.set_idle_lock(600)
     assert vm.idle_lock == timedelta(minutes=10)
-    assert preferences.stored_idle_lock(store) == timedelta(minutes=10)
+    assert preferences.stored_idle_lock(store.file) == timedelta(minutes=10)
     vm.set_idle_lock(1)  # too short: the minimum
-    assert preferences.stored_idle_lock(store) == timedelta(seconds=5)
+    assert preferences.stored_idle_lock(store.file) == timedelta(seconds=5)
 
 
 def test_organisations_can_be_added_and_switched_off(store: CaseStore) -> None:

@@ -64,7 +64,7 @@ def cases(store: CaseStore) -> CasesViewModel:
     store.add_case_files(
         [make(name=name) for name, (make, _stage) in STAGES.items()], today=TODAY, now=NOW
     )
-    vm = CasesViewModel(store, today=lambda: TODAY)
+    vm = CasesViewModel(store.file, today=lambda: TODAY)
     vm.load()
     return vm
 

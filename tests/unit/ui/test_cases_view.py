@@ -28,7 +28,7 @@ def _count(control: Any) -> int:
 def _view(store: CaseStore, cases: int) -> CasesView:
     names = [f"Bewoner {n:03d}" for n in range(cases)]
     store.add_case_files([a_case_file(name=n) for n in names], today=TODAY, now=NOW)
-    vm = CasesViewModel(store, today=lambda: TODAY)
+    vm = CasesViewModel(store.file, today=lambda: TODAY)
     vm.load()
     return CasesView(vm, on_activity=lambda: None, on_open=lambda _id: None)
 
@@ -93,7 +93,7 @@ def test_a_tile_is_a_few_controls_with_every_text() -> None:
 def test_on_a_phone_new_contact_shares_the_count_row_so_the_list_keeps_its_room(
     store: CaseStore,
 ) -> None:
-    vm = CasesViewModel(store, today=lambda: TODAY)
+    vm = CasesViewModel(store.file, today=lambda: TODAY)
     vm.load()
     for phone in (True, False):
         view = CasesView(
@@ -120,7 +120,7 @@ def _has_new(control: Any) -> bool:
 
 
 def test_on_a_phone_the_chips_are_one_row_that_scrolls_sideways(store: CaseStore) -> None:
-    vm = CasesViewModel(store, today=lambda: TODAY)
+    vm = CasesViewModel(store.file, today=lambda: TODAY)
     vm.load()
     phone = CasesView(vm, on_activity=lambda: None, phone=True)
     tablet = CasesView(vm, on_activity=lambda: None, phone=False)

@@ -40,7 +40,7 @@ class UnlockScreen:
     """The unlock view with its page updates counted and the screen seen during the unlock."""
 
     def __init__(self, store: CaseStore) -> None:
-        self.vm = UnlockViewModel(store, clock=lambda: NOW)
+        self.vm = UnlockViewModel(store.file, clock=lambda: NOW)
         self.unlocked = 0
         self.progress_while_opening: bool | None = None
         self.view = UnlockView(self.vm, width=None, on_unlocked=self._on_unlocked)
@@ -162,7 +162,7 @@ def test_a_second_tap_while_unlocking_does_nothing(locked: CaseStore) -> None:
 
 def test_my_cases_shows_opening_the_cases_while_it_reads(store: CaseStore) -> None:
     store.add_case_files([a_case_file(name=f"Bewoner {n}") for n in range(3)], today=TODAY, now=NOW)
-    vm = CasesViewModel(store, today=lambda: TODAY)
+    vm = CasesViewModel(store.file, today=lambda: TODAY)
     view = CasesView(vm, on_activity=lambda: None)
     updates: list[bool] = []
     view.control.update = lambda: updates.append(_shown(view.loading))  # type: ignore[method-assign]
@@ -184,7 +184,7 @@ def test_my_cases_shows_opening_the_cases_while_it_reads(store: CaseStore) -> No
 
 
 def test_opening_the_cases_hides_the_progress_even_when_reading_fails(store: CaseStore) -> None:
-    vm = CasesViewModel(store, today=lambda: TODAY)
+    vm = CasesViewModel(store.file, today=lambda: TODAY)
     view = CasesView(vm, on_activity=lambda: None)
     view.control.update = lambda: None  # type: ignore[method-assign]
 

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from models import queries
 from models.deadlines import Deadline, DeadlineState
 from models.domain import CaseStage
 from models.profile import Profile, load_profile
 from models.queries import CaseSummary
 from models.store import CaseStore
-from tests.support.factories import NOW, PASSPHRASE, a_case_file, floor_kdf_params
+from tests.support.factories import NOW, PASSPHRASE, TODAY, a_case_file, floor_kdf_params
 from tests.support.memory_keyring import MemoryKeyring
 from ui.viewmodels import first_run as fr
 from ui.viewmodels.cases import (
@@ -99,6 +100,33 @@ def test_an_existing_store_opens_locked(tmp_path: Path, store: CaseStore, clock:
     assert session.store is None
 
 
+def test_the_session_unlocks_the_file_and_builds_the_store_on_it_later(
+    store: CaseStore, clock: FakeClock
+) -> None:
+    """Unlock and My cases work on the file alone; the whole store comes when asked for, shares
+    the key (no second unlock) and the lock."""
+    f = a_case_file()
+    store.add_case_files([f], today=TODAY, now=NOW)
+    store.close()
+    session = AppSession(store.path, clock=clock)
+    session.start()
+    assert session.file is not None and not session.store_loaded
+    unlock = UnlockViewModel(session.file, clock)
+    unlock.passphrase = PASSPHRASE
+    assert unlock.unlock()
+    session.unlocked()
+    assert session.screen is Screen.CASES and not session.store_loaded
+    built = session.store
+    assert built is not None and session.store_loaded and session.store is built
+    assert built.file is session.file and not built.is_locked
+    assert queries.case_file(built, f.case.id).case == f.case
+    session.lock()
+    assert built.is_locked and session.screen is Screen.UNLOCK
+    session.close()
+    assert session.store is None and session.file is None
+    assert session.screen is Screen.FIRST_RUN
+
+
 def test_auto_lock_after_idle_time(store: CaseStore, clock: FakeClock, tmp_path: Path) -> None:
     session = AppSession(tmp_path / "x.db", clock=clock, idle_lock=timedelta(minutes=5))
     session.created(store)
@@ -173,7 +201,7 @@ def test_first_run_creates_the_store_and_saves_the_profile(
 
 def test_unlock_wrong_then_back_off_then_right(store: CaseStore, clock: FakeClock) -> None:
     store.lock()
-    vm = UnlockViewModel(store, clock)
+    vm = UnlockViewModel(store.file, clock)
     vm.refresh()
     assert vm.retry_message is None
     vm.passphrase = ""
@@ -206,7 +234,7 @@ def test_unlock_names_a_missing_key_store(
     store = CaseStore.create(tmp_path / "d.db", "1234", now=NOW, kdf_params=floor_kdf_params())
     store.lock()
     MemoryKeyring.entries.clear()  # the device secret is gone
-    vm = UnlockViewModel(store, clock)
+    vm = UnlockViewModel(store.file, clock)
     vm.passphrase = "1234"
     try:
         assert not vm.unlock()
@@ -216,8 +244,6 @@ def test_unlock_names_a_missing_key_store(
 
 
 # -- my cases -------------------------------------------------------------------------------
-
-TODAY = date(2026, 11, 24)
 
 
 def summary(
@@ -262,7 +288,7 @@ def test_a_damaged_row_shows_without_a_name() -> None:
 def test_cases_list_search_and_filters(store: CaseStore) -> None:
     files = [a_case_file(name=n) for n in ("Anna Jansen", "Bram de Boer", "Cor Jansma")]
     store.add_case_files(files, today=TODAY, now=NOW)
-    vm = CasesViewModel(store, today=lambda: TODAY)
+    vm = CasesViewModel(store.file, today=lambda: TODAY)
     vm.load()
     assert vm.total == 3 and len(vm.rows) == 3 and vm.count_text == "3 casussen"
     vm.set_search("  jans ")
@@ -281,7 +307,7 @@ def test_cases_list_search_and_filters(store: CaseStore) -> None:
 def test_the_list_draws_a_page_at_a_time_and_search_sees_every_case(store: CaseStore) -> None:
     names = [f"Bewoner {n:03d}" for n in range(2 * PAGE_SIZE + 9)] + ["Zeldzame Naam"]
     store.add_case_files([a_case_file(name=n) for n in names], today=TODAY, now=NOW)
-    vm = CasesViewModel(store, today=lambda: TODAY)
+    vm = CasesViewModel(store.file, today=lambda: TODAY)
     vm.load()
     assert vm.count_text == f"{len(names)} casussen"  # the count is of every matching case
     assert len(vm.visible_rows) == PAGE_SIZE and vm.visible_rows == vm.rows[:PAGE_SIZE]
@@ -299,7 +325,7 @@ def test_the_list_draws_a_page_at_a_time_and_search_sees_every_case(store: CaseS
 
 
 def test_empty_store_says_so(store: CaseStore) -> None:
-    vm = CasesViewModel(store, today=lambda: TODAY)
+    vm = CasesViewModel(store.file, today=lambda: TODAY)
     vm.load()
     assert vm.rows == [] and vm.empty_message and "Nog geen casussen" in vm.empty_message
 
