@@ -14,6 +14,10 @@ passphrase-only and ``passphrase_only`` is True so the UI can show a warning. A 
 device secret and cannot get it stays locked (``KeyStoreUnavailableError``); a fresh key is never
 made over existing data.
 
+The key, the lock state and the back-off live in the store's ``StoreFile`` (``models.store_file``,
+``sqlite3`` only), which the app uses alone for its first screens; ``CaseStore.on_file`` builds the
+whole store on such a file, unlocked or not, sharing its key.
+
 Every write validates first and then commits in one transaction: nothing is half-saved.
 Reads and the list queries live in ``models.queries``.
 """

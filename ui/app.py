@@ -51,8 +51,10 @@ if TYPE_CHECKING:
 
 # The screens after "My cases" load in the body that draws them, so that the start (first run,
 # unlock, my cases) does not wait for them: signing alone brings ReportLab, Pillow and Flet's
-# canvas (about 0.5 s). They are loaded in the background a moment after My cases is drawn
-# (``_warm_screens``), so opening a case does not wait either.
+# canvas (about 0.5 s). So does the whole store (SQLAlchemy, SQLModel, the tables): unlock and My
+# cases work on the store's file alone (``AppSession.file``, ``models.store_file``). The store and
+# the later screens load in the background a moment after My cases is drawn (``_load_store``,
+# ``_warm_screens``), so opening a case does not wait either.
 LATER_SCREENS = (
     "ui.views.case_detail",
     "ui.views.plan",
