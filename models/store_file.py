@@ -173,21 +173,30 @@ def requires_device_secret(conn: sqlite3.Connection) -> bool:
     return bool(row[0])
 
 
-def unwrap_keys(
-    conn: sqlite3.Connection, store_id: str, passphrase: str
-) -> list[tuple[DataKey, bool]]:
-    """Every data key of the store with whether it is the current one; ``WrongPassphraseError``."""
-    envelopes = conn.execute(
+Envelope = tuple[str, bytes, str, bool, bool]  # key id, wrapped key, KDF params, secret?, current?
+
+
+def read_envelopes(conn: sqlite3.Connection) -> list[Envelope]:
+    """The wrapped data keys with what unwrapping them needs (never a key itself)."""
+    rows = conn.execute(
         "SELECT key_id, wrapped_key, kdf_params, device_secret_required, is_current "
         "FROM key_envelopes ORDER BY key_id"
     ).fetchall()
+    return [(key_id, wrapped, params, bool(s), bool(c)) for key_id, wrapped, params, s, c in rows]
+
+
+def unwrap_keys(
+    envelopes: list[Envelope], store_id: str, passphrase: str
+) -> list[tuple[DataKey, bool]]:
+    """Every data key with whether it is the current one; ``WrongPassphraseError``. Slow (the key
+    derivation) and without I/O but the OS key store: run it outside the connection's lock."""
     secret: bytes | None = None
     if any(e[3] for e in envelopes):
         secret = device_secret.load_device_secret(store_id)
     keys: list[tuple[DataKey, bool]] = []
     keks: dict[tuple[str, bool], bytes] = {}
     for key_id, wrapped, kdf_params, secret_required, is_current in envelopes:
-        cache_key = (kdf_params, bool(secret_required))
+        cache_key = (kdf_params, secret_required)
         if cache_key not in keks:
             try:
                 params = kdf.KdfParams.from_json(kdf_params)
@@ -195,7 +204,7 @@ def unwrap_keys(
                 raise DamagedRecordError("key_envelopes", key_id, "kdf_params") from None
             used_secret = secret if secret_required else None
             keks[cache_key] = keywrap.combine(kdf.derive(passphrase, params), used_secret)
-        keys.append((keywrap.unwrap(keks[cache_key], wrapped, store_id=store_id), bool(is_current)))
+        keys.append((keywrap.unwrap(keks[cache_key], wrapped, store_id=store_id), is_current))
     return keys
 
 
@@ -275,18 +284,24 @@ class StoreFile:
         return UnlockStatus(failures, retry_at if retry_at and retry_at > now else None)
 
     def unlock(self, passphrase: str, *, now: datetime) -> None:
-        """Unwrap the data key; a wrong passphrase counts towards the back-off, kept on disk."""
+        """Unwrap the data key; a wrong passphrase counts towards the back-off, kept on disk.
+
+        The key derivation runs outside the connection's lock: a screen that reads a preference
+        meanwhile does not wait for it."""
         with self._guard:
             failures, last = read_failures(self._conn)
             backoff.check_unlock_allowed(failures, last, now)
-            try:
-                keys = unwrap_keys(self._conn, self.store_id, passphrase)
-            except WrongPassphraseError:
-                failures += 1
+            envelopes = read_envelopes(self._conn)
+        try:
+            keys = unwrap_keys(envelopes, self.store_id, passphrase)
+        except WrongPassphraseError:
+            failures += 1
+            with self._guard:
                 write_failures(self._conn, failures, now)
-                log.info("unlock refused (failure %d)", failures)
-                raise WrongPassphraseError(failures) from None
-            if failures:
+            log.info("unlock refused (failure %d)", failures)
+            raise WrongPassphraseError(failures) from None
+        if failures:
+            with self._guard:
                 write_failures(self._conn, 0, None)
         current = next(k for k, is_current in keys if is_current)
         self._sealer = Sealer({k.key_id: k for k, _ in keys}, current=current.key_id)
@@ -305,30 +320,30 @@ class StoreFile:
     def change_passphrase(self, old: str, new: str, *, now: datetime) -> None:
         """Re-wrap every data key under ``new``. Counts as an unlock attempt with ``old``."""
         with self._guard:
-            conn = self._conn
-            failures, last = read_failures(conn)
+            failures, last = read_failures(self._conn)
             backoff.check_unlock_allowed(failures, last, now)
-            requires_secret = requires_device_secret(conn)
-            keywrap.check_passphrase(new, has_device_secret=requires_secret)
-            try:
-                keys = unwrap_keys(conn, self.store_id, old)
-            except WrongPassphraseError:
-                write_failures(conn, failures + 1, now)
-                raise WrongPassphraseError(failures + 1) from None
-            secret = device_secret.load_device_secret(self.store_id) if requires_secret else None
-            params = kdf.default_params()
-            kek = keywrap.combine(kdf.derive(new, params), secret)
-            with _refused_as_storage_error(), _transaction(conn):
-                for key, _ in keys:
-                    conn.execute(
-                        "UPDATE key_envelopes SET wrapped_key = ?, kdf_params = ? WHERE key_id = ?",
-                        (
-                            keywrap.wrap(kek, key, store_id=self.store_id),
-                            params.to_json(),
-                            key.key_id.hex(),
-                        ),
-                    )
-                write_failures(conn, 0, None)
+            requires_secret = requires_device_secret(self._conn)
+            envelopes = read_envelopes(self._conn)
+        keywrap.check_passphrase(new, has_device_secret=requires_secret)
+        try:
+            keys = unwrap_keys(envelopes, self.store_id, old)
+        except WrongPassphraseError:
+            with self._guard:
+                write_failures(self._conn, failures + 1, now)
+            raise WrongPassphraseError(failures + 1) from None
+        secret = device_secret.load_device_secret(self.store_id) if requires_secret else None
+        params = kdf.default_params()
+        kek = keywrap.combine(kdf.derive(new, params), secret)
+        rewrapped = [
+            (keywrap.wrap(kek, key, store_id=self.store_id), params.to_json(), key.key_id.hex())
+            for key, _ in keys
+        ]
+        with self._guard, _refused_as_storage_error(), _transaction(self._conn):
+            self._conn.executemany(
+                "UPDATE key_envelopes SET wrapped_key = ?, kdf_params = ? WHERE key_id = ?",
+                rewrapped,
+            )
+            write_failures(self._conn, 0, None)
 
     # -- reads that need no SQLAlchemy ----------------------------------------------------------
 

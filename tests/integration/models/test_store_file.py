@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -106,6 +107,39 @@ def test_a_store_built_on_an_unlocked_file_needs_no_second_key_derivation(
         assert file.is_locked
     finally:
         built.close()
+
+
+def test_the_file_answers_while_the_key_is_derived(
+    store: CaseStore, store_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unlocking takes a few hundred milliseconds; the screen's other reads (a preference, the
+    role) must not wait for it: the key derivation runs outside the connection's lock."""
+    store.lock()
+    file = opened(store_path)
+    derivation_started, go_on = threading.Event(), threading.Event()
+    real_derive = kdf.derive
+
+    def slow_derive(passphrase: str, params: kdf.KdfParams) -> bytes:
+        derivation_started.set()
+        assert go_on.wait(10)
+        return real_derive(passphrase, params)
+
+    monkeypatch.setattr(kdf, "derive", slow_derive)
+    unlocking = threading.Thread(target=lambda: file.unlock(PASSPHRASE, now=NOW))
+    unlocking.start()
+    try:
+        assert derivation_started.wait(10)
+        answers: list[str | None] = []
+        reader = threading.Thread(target=lambda: answers.append(file.meta("store_id")))
+        reader.start()
+        reader.join(timeout=5)
+        assert answers == [file.store_id]  # answered while the derivation still waits
+        assert file.is_locked
+    finally:
+        go_on.set()
+        unlocking.join(timeout=10)
+    assert not file.is_locked
+    file.close()
 
 
 def test_an_older_schema_is_left_to_the_store_which_migrates_it(
