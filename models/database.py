@@ -33,6 +33,14 @@ if TYPE_CHECKING:
 MIGRATIONS_DIR = VERSIONS_DIR.parent
 
 
+def driver_connection(connection: Connection) -> sqlite3.Connection:
+    """The ``sqlite3`` connection under a SQLAlchemy one: for SQL text on the driver's own cursor
+    (``models.queries``) and the functions shared with ``models.store_file``."""
+    raw = connection.connection.driver_connection
+    assert isinstance(raw, sqlite3.Connection)
+    return raw
+
+
 def _set_pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     apply_pragmas(dbapi_connection)
 
@@ -77,9 +85,7 @@ def head_revision() -> str:
 def current_revision(engine: Engine) -> str | None:
     """The revision the store's schema is at (``None`` for an empty file), without Alembic."""
     with engine.connect() as connection:
-        raw = connection.connection.driver_connection
-        assert isinstance(raw, sqlite3.Connection)
-        return stored_revision(raw)
+        return stored_revision(driver_connection(connection))
 
 
 def upgrade(engine: Engine) -> None:
@@ -101,8 +107,7 @@ def migrate(engine: Engine, revision: str) -> None:
 
     config = alembic_config()
     with engine.connect() as connection:
-        raw = connection.connection.driver_connection
-        assert isinstance(raw, sqlite3.Connection)
+        raw = driver_connection(connection)
         raw.execute("PRAGMA foreign_keys=OFF")  # outside any transaction, or it is ignored
         try:
             with connection.begin():

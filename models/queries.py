@@ -13,17 +13,17 @@ import bisect
 import heapq
 import logging
 import operator
-import sqlite3
 from datetime import date, timedelta
 from enum import StrEnum
 from itertools import chain, repeat
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Table, select
 
 from models import case_list, records
 from models.case_list import CaseSummary as CaseSummary  # re-exported: callers read it from here
 from models.case_list import log_damaged, resident_names
+from models.database import driver_connection
 from models.deadlines import (
     DUE_SOON_DAYS,
     MEETING_WINDOW_DAYS,
@@ -92,7 +92,7 @@ def case_summaries(store: CaseStore, *, today: date, search: str = "") -> list[C
     ``search`` matches resident names (any case)."""
     with store.reading() as (conn, sealer), conn.begin():
         return case_list.read_case_summaries(
-            _driver_connection(conn), sealer, today=today, search=search
+            driver_connection(conn), sealer, today=today, search=search
         )
 
 
@@ -167,7 +167,7 @@ def overdue(store: CaseStore, *, today: date, include_due_soon: bool = True) -> 
     # Both parts in one read transaction (one snapshot). The driver's own cursor: SQLAlchemy's
     # row objects cost about 1 us per row here, and these columns need no type conversion.
     with store.reading() as (conn, sealer), conn.begin():
-        cursor = _driver_connection(conn).cursor()
+        cursor = driver_connection(conn).cursor()
         agreement_rows = cursor.execute(_OVERDUE_AGREEMENTS_SQL, params).fetchall()
         meeting_rows = cursor.execute(_OVERDUE_MEETINGS_SQL, params).fetchall()
         cursor.close()
@@ -221,12 +221,6 @@ def overdue(store: CaseStore, *, today: date, include_due_soon: bool = True) -> 
             bisect.insort(items, item, key=_report_order)
         return items
     return list(heapq.merge(items, meeting_items, key=_report_order))
-
-
-def _driver_connection(conn: Connection) -> sqlite3.Connection:
-    raw = conn.connection.driver_connection
-    assert isinstance(raw, sqlite3.Connection)
-    return raw
 
 
 __all__ = [

@@ -141,10 +141,8 @@ class CaseStore:
     """One device's encrypted case file. Construct with ``create`` or ``open``."""
 
     def __init__(self, engine: Engine, file: StoreFile) -> None:
-        self.path = file.path
         self.engine = engine
         self.file = file  # the key, the lock state and the back-off (models.store_file)
-        self.store_id = file.store_id
         # Stamps queued changes with the device time (audit information for the server, never a
         # rule: rules take ``today``). Replace it in tests.
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
@@ -234,6 +232,14 @@ class CaseStore:
         except BaseException:
             engine.dispose()
             raise
+
+    @property
+    def path(self) -> Path:
+        return self.file.path
+
+    @property
+    def store_id(self) -> str:
+        return self.file.store_id
 
     @classmethod
     def on_file(cls, file: StoreFile) -> CaseStore:
@@ -325,10 +331,8 @@ class CaseStore:
                         .where(ENVELOPES.c.key_id == key_id)
                         .values(wrapped_key=os.urandom(64))
                     )
-            with self.engine.connect() as conn:
-                raw = conn.connection.driver_connection
-                assert raw is not None
-                raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # outside any transaction
+            with self.engine.connect() as conn:  # outside any transaction
+                database.driver_connection(conn).execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             self.file.close()
             self.engine.dispose()

@@ -134,10 +134,10 @@ def stored_revision(conn: sqlite3.Connection) -> str | None:
     return None if row is None else str(row[0])
 
 
-def _stored_time(value: str | datetime | None) -> datetime | None:
+def _stored_time(value: str | None) -> datetime | None:
     if value is None:
         return None
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    moment = datetime.fromisoformat(value)
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 

@@ -43,7 +43,6 @@ data flows from models to sync, never back.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -57,6 +56,7 @@ from sqlmodel import Field, SQLModel
 from models import caseload, changes, outbox, records, store_file
 from models.changes import Entity, JsonValue
 from models.crypto.sealing import Sealer
+from models.database import driver_connection
 from models.domain import Case, Meeting
 from models.errors import DamagedRecordError
 from models.signing_tables import PlanSignatureRow, PlanVersionRow
@@ -167,9 +167,7 @@ def load_account(conn: Connection, sealer: Sealer) -> SyncAccount | None:
 
 def account_role(conn: Connection) -> str | None:
     """The enrolled account's role (readable without unlocking secrets); None when unknown."""
-    raw = conn.connection.driver_connection
-    assert isinstance(raw, sqlite3.Connection)
-    return store_file.account_role(raw)  # one query for both ways into the file
+    return store_file.account_role(driver_connection(conn))  # one query for both ways in
 
 
 def save_role(conn: Connection, role: str | None) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from models import database, queries, store_file
+from models import case_list, database, queries, store_file
 from models.crypto import kdf
 from models.errors import (
     LockedError,
@@ -52,8 +52,6 @@ def test_the_file_unlocks_with_the_stores_key_and_reads_my_cases(
         [row] = queries.case_summaries(store, today=TODAY)
         with file.reading() as (conn, _sealer):
             assert store_file.account_role(conn) is None  # not enrolled
-        from models import case_list
-
         assert case_list.case_summaries(file, today=TODAY) == [row]
         assert row.resident_name == "Sevgi Yılmaz"
     finally:
