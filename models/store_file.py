@@ -354,6 +354,19 @@ class StoreFile:
         with self._guard:
             yield self._conn, sealer
 
+    @contextmanager
+    def snapshot(self) -> Iterator[tuple[sqlite3.Connection, Sealer]]:
+        """Like ``reading``, inside one read transaction: several queries see one state of the
+        store (a report of two parts). Cheaper than a SQLAlchemy connection's pool check-out,
+        begin and reset, which cost a report over thousands of rows about half a millisecond."""
+        with self.reading() as (conn, sealer):
+            conn.execute("BEGIN")
+            try:
+                yield conn, sealer
+            finally:
+                if conn.in_transaction:
+                    conn.execute("COMMIT")  # nothing was written: the same as a rollback
+
     def meta(self, key: str) -> str | None:
         """A plaintext fact about the store (``store_meta``), readable while locked."""
         with self._guard:

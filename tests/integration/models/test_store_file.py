@@ -107,6 +107,24 @@ def test_a_store_built_on_an_unlocked_file_needs_no_second_key_derivation(
         built.close()
 
 
+def test_a_snapshot_sees_one_state_and_always_ends(store: CaseStore) -> None:
+    """The overdue report's two parts read one state of the store, whatever is written meanwhile."""
+    store.add_case_files([a_case_file()], today=TODAY, now=NOW)
+    file = store.file
+    with file.snapshot() as (conn, _sealer):
+        assert conn.execute("SELECT count(*) FROM cases").fetchone() == (1,)
+        store.add_case_files([a_case_file()], today=TODAY, now=NOW)  # another connection writes
+        assert conn.execute("SELECT count(*) FROM cases").fetchone() == (1,)
+    with file.snapshot() as (conn, _sealer):
+        assert conn.execute("SELECT count(*) FROM cases").fetchone() == (2,)
+    with pytest.raises(RuntimeError), file.snapshot() as (conn, _sealer):
+        raise RuntimeError("a report fails half-way")
+    assert not conn.in_transaction  # the read transaction ended: writers are not held back
+    store.lock()
+    with pytest.raises(LockedError), file.snapshot():
+        pass
+
+
 def test_the_file_answers_while_the_key_is_derived(
     store: CaseStore, store_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -34,6 +34,8 @@ from models.deadlines import (
     meeting_deadline,
     meeting_due,
     most_urgent,
+    running_deadline,
+    running_deadlines,
     urgency_key,
 )
 from models.domain import (
@@ -358,6 +360,32 @@ def test_open_agreement_boundaries(days_left: int, state: DeadlineState) -> None
     today = due - timedelta(days=days_left)
     d = agreement_deadline(due_date=due, status=AgreementStatus.OPEN, done_on=None, today=today)
     assert (d.state, d.days_left) == (state, days_left)
+
+
+@given(st.lists(dates, max_size=40), dates)
+def test_running_deadlines_give_each_date_its_running_deadline(
+    dues: list[date], today: date
+) -> None:
+    """The report's batch form agrees with the rule date by date, around every boundary."""
+    dues = sorted(dues + [today + timedelta(days=k) for k in (-1, 0, 1, 3, 4)])
+    assert running_deadlines(dues, today) == [running_deadline(due, today) for due in dues]
+
+
+def test_running_deadlines_at_the_boundaries_and_out_of_order() -> None:
+    today = date(2024, 2, 27)  # a leap year's February end
+    dues = [today + timedelta(days=k) for k in (-400, -1, 0, 3, 4, 600)]
+    got = running_deadlines(dues, today)
+    assert [(d.state, d.days_left) for d in got] == [
+        (S.OVERDUE, -400),
+        (S.OVERDUE, -1),
+        (S.DUE_SOON, 0),
+        (S.DUE_SOON, 3),
+        (S.ON_TRACK, 4),
+        (S.ON_TRACK, 600),
+    ]
+    assert running_deadlines([], today) == []
+    with pytest.raises(ValueError, match="ascending"):
+        running_deadlines([today, today - timedelta(days=1)], today)
 
 
 def test_done_agreement_without_done_on_is_a_programming_error() -> None:
