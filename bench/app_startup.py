@@ -69,10 +69,12 @@ def _env(home: Path) -> dict[str, str]:
     }
 
 
-def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def _spawn(
+    args: list[str], env: dict[str, str], log: Path, repo: Path = REPO
+) -> subprocess.Popen[bytes]:
     with log.open("wb") as out:
         return subprocess.Popen(
-            [sys.executable, *args], env=env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT
+            [sys.executable, *args], env=env, cwd=repo, stdout=out, stderr=subprocess.STDOUT
         )
 
 
@@ -212,12 +214,14 @@ def _time_app(
     open_cases: int = 0,
     phases: Phases | None = None,
     floor: bool = False,
+    repo: Path = REPO,
 ) -> tuple[float, float, float]:
     """Seconds from start to a filled "my cases" without and with the typing, and peak memory.
 
     Returns ``(app seconds, typing seconds, peak MiB)``: the typing is the span from the unlock box
     showing to the Unlock button pressed, which the app spends waiting for the user. With
-    ``floor``, the same journey through ``bench/flet_unlock_floor.py`` instead of the app.
+    ``floor``, the same journey through ``bench/flet_unlock_floor.py`` instead of the app. ``repo``
+    is the source tree whose ``main.py`` runs (``--against``: another revision's).
     """
     port = _free_port()
     phases = phases or Phases()
@@ -225,7 +229,7 @@ def _time_app(
     phases.start = time.monotonic()
     env = _env(home) | {"KEUKENTAFEL_TRACE_STARTUP": "1"}
     command = ["-m", "bench.flet_unlock_floor"] if floor else ["main.py", "run", "--web", "--port"]
-    process = _spawn([*command, str(port)], env, home / "app.log")
+    process = _spawn([*command, str(port)], env, home / "app.log", repo)
     try:
         _wait_listening(port, process)
         phases.mark("bench: listening")
@@ -278,11 +282,11 @@ def _unlock(page: Any, box: Any, phases: Phases) -> float:
     raise RuntimeError("the case list did not appear after unlocking")
 
 
-def seed(home: Path, cases: int) -> None:
+def seed(home: Path, cases: int, repo: Path = REPO) -> None:
     subprocess.run(
         [sys.executable, "main.py", "seed", "--cases", str(cases)],
         env=_env(home) | {"KEUKENTAFEL_PASSPHRASE": PASSPHRASE},
-        cwd=REPO,
+        cwd=repo,
         check=True,
         capture_output=True,
         timeout=900,
@@ -409,10 +413,11 @@ def run(cases: int = CASES, repeat: int = 3) -> list[dict[str, Any]]:
 
 
 def main() -> None:
-    """``python -m bench.app_startup [--cases N] [--repeat N] [--phases]``: the start-up figures.
+    """``python -m bench.app_startup [--cases N] [--repeat N] [--phases | --against REV]``.
 
     ``--phases`` prints, for each timed start, when each step happened (the browser's side from
     Playwright, the app's side from its ``KEUKENTAFEL_TRACE_STARTUP`` lines), and skips the rest.
+    ``--against REV`` compares this source tree with a git revision (see ``compare``).
     """
     import argparse
 
@@ -421,7 +426,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--phases", action="store_true", help="per-phase times; start-up only")
     parser.add_argument("--home", type=Path, help="with --phases: keep the seeded store here")
+    parser.add_argument(
+        "--against", metavar="REV", help="A/B: this tree against a git revision, in turns"
+    )
     args = parser.parse_args()
+    if args.against:
+        compare(args.against, args.cases, args.repeat)
+        return
     if args.phases:
         print_phases(args.cases, args.repeat, args.home)
         return
@@ -471,6 +482,73 @@ def print_phases(cases: int, repeat: int, keep: Path | None = None) -> None:
         f"ratio {app_s / hello_s:.2f}; floor {floor_s * 1000:,.0f} ms, "
         f"ratio {floor_s / hello_s:.2f}; app / floor {app_s / floor_s:.2f}"
     )
+
+
+def compare(rev: str, cases: int, repeat: int) -> None:
+    """A/B of a change: this source tree against git revision ``rev``, started in turns.
+
+    A change to the start-up is a few tens of milliseconds, and this machine's starts vary by more
+    than that from one minute to the next: two full runs a minute apart are no comparison. Here
+    the hello-world, ``rev`` and this tree start one after the other, ``repeat`` times (the order
+    of the two sides alternates), each side on a store its own code seeded with ``cases`` cases;
+    the medians and their ratios to the hello-world come from the same minutes. ``rev`` runs in a
+    temporary git worktree with this tree's Python environment, so both need the same
+    dependencies. Also printed: the median from pressing *Ontgrendelen* to the tiles.
+    """
+    from playwright.sync_api import sync_playwright
+
+    sides = ("base", "this tree")
+    with tempfile.TemporaryDirectory(prefix="kt-bench-ab-") as tmp:
+        base_repo = Path(tmp) / "base"
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", str(base_repo), rev],
+            cwd=REPO,
+            check=True,
+            capture_output=True,
+        )
+        try:
+            repos = {"base": base_repo, "this tree": REPO}
+            homes = {side: Path(tmp) / f"home-{n}" for n, side in enumerate(sides)}
+            for side in sides:
+                homes[side].mkdir()
+                seed(homes[side], cases, repos[side])
+            hello: list[float] = []
+            app: dict[str, list[float]] = {side: [] for side in sides}
+            press: dict[str, list[float]] = {side: [] for side in sides}
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(
+                    executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+                )
+                try:
+                    _time_hello(browser, homes["base"])  # warm the OS file cache, untimed
+                    for turn in range(repeat):
+                        hello.append(_time_hello(browser, homes["base"]))
+                        for side in sides if turn % 2 == 0 else sides[::-1]:
+                            phases = Phases()
+                            app[side].append(
+                                _time_app(browser, homes[side], phases=phases, repo=repos[side])[0]
+                            )
+                            press[side].append(_press_to_tiles(phases))
+                finally:
+                    browser.close()
+        finally:
+            subprocess.run(
+                ["git", "worktree", "remove", "--force", str(base_repo)], cwd=REPO, check=False
+            )
+    hello_s = statistics.median(hello)
+    print(f"hello-world {hello_s * 1000:,.0f} ms ({repeat} starts each, in turns)")
+    for side in sides:
+        app_s = statistics.median(app[side])
+        print(
+            f"{side if side != 'base' else rev}: {app_s * 1000:,.0f} ms, ratio "
+            f"{app_s / hello_s:.2f}; press to tiles {statistics.median(press[side]) * 1000:,.0f} ms"
+        )
+
+
+def _press_to_tiles(phases: Phases) -> float:
+    """Seconds from the (last) press of *Ontgrendelen* to the tiles, from a start's marks."""
+    moments = {phase: moment for moment, phase in sorted(phases.marks)}
+    return moments["bench: case tiles shown"] - moments["bench: unlock clicked"]
 
 
 if __name__ == "__main__":
