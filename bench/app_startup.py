@@ -493,7 +493,8 @@ def compare(rev: str, cases: int, repeat: int) -> None:
     of the two sides alternates), each side on a store its own code seeded with ``cases`` cases;
     the medians and their ratios to the hello-world come from the same minutes. ``rev`` runs in a
     temporary git worktree with this tree's Python environment, so both need the same
-    dependencies. Also printed: the median from pressing *Ontgrendelen* to the tiles.
+    dependencies. Also printed: the medians of three spans of a start (``SPANS``), to see where a
+    difference lies.
     """
     from playwright.sync_api import sync_playwright
 
@@ -514,7 +515,7 @@ def compare(rev: str, cases: int, repeat: int) -> None:
                 seed(homes[side], cases, repos[side])
             hello: list[float] = []
             app: dict[str, list[float]] = {side: [] for side in sides}
-            press: dict[str, list[float]] = {side: [] for side in sides}
+            spans: dict[str, list[dict[str, float]]] = {side: [] for side in sides}
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(
                     executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
@@ -528,7 +529,7 @@ def compare(rev: str, cases: int, repeat: int) -> None:
                             app[side].append(
                                 _time_app(browser, homes[side], phases=phases, repo=repos[side])[0]
                             )
-                            press[side].append(_press_to_tiles(phases))
+                            spans[side].append(_spans(phases))
                 finally:
                     browser.close()
         finally:
@@ -539,16 +540,28 @@ def compare(rev: str, cases: int, repeat: int) -> None:
     print(f"hello-world {hello_s * 1000:,.0f} ms ({repeat} starts each, in turns)")
     for side in sides:
         app_s = statistics.median(app[side])
+        medians = ", ".join(
+            f"{name} {statistics.median(s[name] for s in spans[side]) * 1000:,.0f} ms"
+            for name in SPANS
+        )
         print(
             f"{side if side != 'base' else rev}: {app_s * 1000:,.0f} ms, ratio "
-            f"{app_s / hello_s:.2f}; press to tiles {statistics.median(press[side]) * 1000:,.0f} ms"
+            f"{app_s / hello_s:.2f}; {medians}"
         )
 
 
-def _press_to_tiles(phases: Phases) -> float:
-    """Seconds from the (last) press of *Ontgrendelen* to the tiles, from a start's marks."""
+# Spans of a start that ``compare`` reports: (name, from mark, to mark).
+SPANS = {
+    "listening to web socket": ("bench: listening", "bench: websocket opened"),
+    "first message to unlock box": ("bench: first message received", "bench: unlock box shown"),
+    "press to tiles": ("bench: unlock clicked", "bench: case tiles shown"),
+}
+
+
+def _spans(phases: Phases) -> dict[str, float]:
+    """The ``SPANS`` of one start, in seconds (the last mark of each name: a repeated press)."""
     moments = {phase: moment for moment, phase in sorted(phases.marks)}
-    return moments["bench: case tiles shown"] - moments["bench: unlock clicked"]
+    return {name: moments[end] - moments[begin] for name, (begin, end) in SPANS.items()}
 
 
 if __name__ == "__main__":
