@@ -288,18 +288,8 @@ class StoreFile:
 
         The key derivation runs outside the connection's lock: a screen that reads a preference
         meanwhile does not wait for it."""
-        with self._guard:
-            failures, last = read_failures(self._conn)
-            backoff.check_unlock_allowed(failures, last, now)
-            envelopes = read_envelopes(self._conn)
-        try:
-            keys = unwrap_keys(envelopes, self.store_id, passphrase)
-        except WrongPassphraseError:
-            failures += 1
-            with self._guard:
-                write_failures(self._conn, failures, now)
-            log.info("unlock refused (failure %d)", failures)
-            raise WrongPassphraseError(failures) from None
+        failures, envelopes = self._allowed_attempt(now)
+        keys = self._unwrap_counted(envelopes, passphrase, failures, now)
         if failures:
             with self._guard:
                 write_failures(self._conn, 0, None)
@@ -319,18 +309,11 @@ class StoreFile:
 
     def change_passphrase(self, old: str, new: str, *, now: datetime) -> None:
         """Re-wrap every data key under ``new``. Counts as an unlock attempt with ``old``."""
+        failures, envelopes = self._allowed_attempt(now)
         with self._guard:
-            failures, last = read_failures(self._conn)
-            backoff.check_unlock_allowed(failures, last, now)
             requires_secret = requires_device_secret(self._conn)
-            envelopes = read_envelopes(self._conn)
         keywrap.check_passphrase(new, has_device_secret=requires_secret)
-        try:
-            keys = unwrap_keys(envelopes, self.store_id, old)
-        except WrongPassphraseError:
-            with self._guard:
-                write_failures(self._conn, failures + 1, now)
-            raise WrongPassphraseError(failures + 1) from None
+        keys = self._unwrap_counted(envelopes, old, failures, now)
         secret = device_secret.load_device_secret(self.store_id) if requires_secret else None
         params = kdf.default_params()
         kek = keywrap.combine(kdf.derive(new, params), secret)
@@ -344,6 +327,25 @@ class StoreFile:
                 rewrapped,
             )
             write_failures(self._conn, 0, None)
+
+    def _allowed_attempt(self, now: datetime) -> tuple[int, list[Envelope]]:
+        """The failures so far and the key envelopes; ``UnlockBackoffError`` while backing off."""
+        with self._guard:
+            failures, last = read_failures(self._conn)
+            backoff.check_unlock_allowed(failures, last, now)
+            return failures, read_envelopes(self._conn)
+
+    def _unwrap_counted(
+        self, envelopes: list[Envelope], passphrase: str, failures: int, now: datetime
+    ) -> list[tuple[DataKey, bool]]:
+        """The keys, derived outside the lock; a wrong passphrase is one more failure, on disk."""
+        try:
+            return unwrap_keys(envelopes, self.store_id, passphrase)
+        except WrongPassphraseError:
+            with self._guard:
+                write_failures(self._conn, failures + 1, now)
+            log.info("unlock refused (failure %d)", failures + 1)
+            raise WrongPassphraseError(failures + 1) from None
 
     # -- reads that need no SQLAlchemy ----------------------------------------------------------
 
